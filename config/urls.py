@@ -1,0 +1,12 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from zhengxie.accounts import views as account_views
+
+urlpatterns = [
+    path("", account_views.home, name="home"),
+    path("accounts/", include("zhengxie.accounts.urls")),
+    path("org/", include("zhengxie.org.urls")),
+    path("api/v1/", include("zhengxie.api.urls")),
+    path("admin/", admin.site.urls),
+]

@@ -161,6 +161,9 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/locked.html"
 AXES_IPWARE_META_PRECEDENCE_ORDER = ["REMOTE_ADDR"]
 AXES_VERBOSE = False
+# Locking by address too would lock a whole government office behind one NAT address out; the
+# per-account lock plus the audit of every failure is the control (GB/T 22239 8.1.4.1).
+SILENCED_SYSTEM_CHECKS = ["axes.W006"]
 
 # Idle timeout: the session lives SESSION_IDLE_MINUTES after the last request.
 SESSION_COOKIE_AGE = env_int("SESSION_IDLE_MINUTES", 30) * 60

@@ -66,9 +66,12 @@ class RoleGrant(models.Model):
         verbose_name = verbose_name_plural = "角色授权"
         constraints = [
             models.UniqueConstraint(
-                fields=["user", "committee", "role", "handling_unit"],
-                name="grant_unique",
-                nulls_distinct=False,
+                fields=["user", "committee", "role"], condition=Q(handling_unit__isnull=True), name="grant_unique"
+            ),
+            models.UniqueConstraint(
+                fields=["user", "committee", "handling_unit"],
+                condition=Q(handling_unit__isnull=False),
+                name="grant_unique_unit",
             ),
             models.CheckConstraint(
                 condition=Q(role="unit", handling_unit__isnull=False) | (~Q(role="unit") & Q(handling_unit__isnull=True)),

@@ -1,9 +1,10 @@
 from django.urls import path
 
-from zhengxie.org import views
+from zhengxie.org import roster_views, views
 
 app_name = "org"
 urlpatterns = [
     path("members/", views.member_list, name="member_list"),
     path("members/<int:member_id>/", views.member_detail, name="member_detail"),
+    path("roster/import/", roster_views.roster_import, name="roster_import"),
 ]

@@ -32,7 +32,9 @@ def grants_of(user: User) -> list[RoleGrant]:
         return []
     cached: list[RoleGrant] | None = getattr(user, "_grants_cache", None)
     if cached is None:
-        cached = list(RoleGrant.objects.filter(user=user, committee__is_active=True).select_related("committee"))
+        cached = list(
+            RoleGrant.objects.filter(user=user, committee__is_active=True).select_related("committee")
+        )
         user._grants_cache = cached  # type: ignore[attr-defined]
     return cached
 
@@ -85,7 +87,12 @@ def members_visible_to(user: User) -> QuerySet[Member]:
 
 
 def access_member_by_id(user: User, member_id: int) -> Member:
-    member = members_visible_to(user).select_related("committee", "sector", "party", "station").filter(pk=member_id).first()
+    member = (
+        members_visible_to(user)
+        .select_related("committee", "sector", "party", "station")
+        .filter(pk=member_id)
+        .first()
+    )
     if member is None:
         raise Http404("未找到该委员")
     return member

@@ -31,7 +31,8 @@ class AuditContext:
 
 
 _context: contextvars.ContextVar[AuditContext] = contextvars.ContextVar(
-    "audit_context", default=AuditContext(actor_id=None, label="system", ip=None)
+    "audit_context",
+    default=AuditContext(actor_id=None, label="system", ip=None),  # noqa: B039 (frozen dataclass)
 )
 
 # Fields whose every change is noise in the trail.
@@ -40,8 +41,16 @@ IGNORED_FIELDS = {"last_login", "password", "mobile_index", "id_number_index", "
 
 @contextmanager
 def audit_context(*, actor: Any = None, label: str = "", ip: str | None = None) -> Iterator[None]:
-    actor_id = getattr(actor, "pk", None) if actor is not None and getattr(actor, "is_authenticated", False) else None
-    token = _context.set(AuditContext(actor_id=actor_id, label=label or (str(getattr(actor, "username", "")) or "system"), ip=ip))
+    actor_id = (
+        getattr(actor, "pk", None)
+        if actor is not None and getattr(actor, "is_authenticated", False)
+        else None
+    )
+    token = _context.set(
+        AuditContext(
+            actor_id=actor_id, label=label or (str(getattr(actor, "username", "")) or "system"), ip=ip
+        )
+    )
     try:
         yield
     finally:
@@ -100,7 +109,9 @@ def audit_log(
     actor_id = getattr(actor, "pk", None) if actor is not None else ctx.actor_id
     return AuditLog.objects.create(
         actor_id=actor_id,
-        actor_label=(actor_label or (getattr(actor, "username", "") if actor is not None else ctx.label))[:150],
+        actor_label=(actor_label or (getattr(actor, "username", "") if actor is not None else ctx.label))[
+            :150
+        ],
         ip=ip if ip is not None else ctx.ip,
         committee_id=committee_id if committee_id is not None else (committee_id_of(obj) if obj else None),
         action=action,
@@ -159,7 +170,9 @@ def _pre_save(sender: type[models.Model], instance: models.Model, raw: bool = Fa
     instance._audit_before = snapshot(old) if old is not None else None  # type: ignore[attr-defined]
 
 
-def _post_save(sender: type[models.Model], instance: models.Model, created: bool, raw: bool = False, **kwargs: Any) -> None:
+def _post_save(
+    sender: type[models.Model], instance: models.Model, created: bool, raw: bool = False, **kwargs: Any
+) -> None:
     if raw or not _audited(sender):
         return
     update_fields = kwargs.get("update_fields")

@@ -24,14 +24,20 @@ def resolve_login(identifier: str) -> User | None:
 
 def axes_username(request: HttpRequest | None, credentials: dict[str, Any] | None) -> str:
     """Lockout counts per account: failures by username and by mobile of one user add up."""
-    raw = (credentials or {}).get("username") or (request.POST.get("username", "") if request is not None else "")
+    raw = (credentials or {}).get("username") or (
+        request.POST.get("username", "") if request is not None else ""
+    )
     user = resolve_login(str(raw))
     return user.username if user is not None else str(raw).strip()[:150]
 
 
 class UsernameOrMobileBackend(ModelBackend):
     def authenticate(  # type: ignore[override]
-        self, request: HttpRequest | None, username: str | None = None, password: str | None = None, **kwargs: Any
+        self,
+        request: HttpRequest | None,
+        username: str | None = None,
+        password: str | None = None,
+        **kwargs: Any,
     ) -> User | None:
         if username is None or password is None:
             return None

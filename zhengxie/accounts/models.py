@@ -33,7 +33,9 @@ class User(AbstractUser):
     class Meta:
         verbose_name = verbose_name_plural = "用户"
         constraints = [
-            models.UniqueConstraint(fields=["mobile_index"], condition=~Q(mobile_index=""), name="user_unique_mobile")
+            models.UniqueConstraint(
+                fields=["mobile_index"], condition=~Q(mobile_index=""), name="user_unique_mobile"
+            )
         ]
 
     def __str__(self) -> str:
@@ -66,7 +68,9 @@ class RoleGrant(models.Model):
         verbose_name = verbose_name_plural = "角色授权"
         constraints = [
             models.UniqueConstraint(
-                fields=["user", "committee", "role"], condition=Q(handling_unit__isnull=True), name="grant_unique"
+                fields=["user", "committee", "role"],
+                condition=Q(handling_unit__isnull=True),
+                name="grant_unique",
             ),
             models.UniqueConstraint(
                 fields=["user", "committee", "handling_unit"],
@@ -74,7 +78,8 @@ class RoleGrant(models.Model):
                 name="grant_unique_unit",
             ),
             models.CheckConstraint(
-                condition=Q(role="unit", handling_unit__isnull=False) | (~Q(role="unit") & Q(handling_unit__isnull=True)),
+                condition=Q(role="unit", handling_unit__isnull=False)
+                | (~Q(role="unit") & Q(handling_unit__isnull=True)),
                 name="grant_unit_iff_unit_role",
             ),
         ]
@@ -143,7 +148,12 @@ class AuditLog(models.Model):
     actor_label = models.CharField("操作人标识", max_length=150, blank=True)
     ip = models.GenericIPAddressField("IP", null=True, blank=True)
     committee = models.ForeignKey(
-        "org.Committee", verbose_name="所属政协", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        "org.Committee",
+        verbose_name="所属政协",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     action = models.CharField("动作", max_length=16, choices=Action.choices)
     object_type = models.CharField("对象类型", max_length=60, blank=True)

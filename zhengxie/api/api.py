@@ -1,3 +1,85 @@
-from ninja import NinjaAPI
+"""HTTP API v1. Operations are thin: authenticate, go through the access functions, serialise."""
 
-api = NinjaAPI(title="政协履职平台 API", version="1", urls_namespace="api")
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Q
+from django.http import Http404, HttpRequest
+from ninja import NinjaAPI, Router
+from ninja.pagination import LimitOffsetPagination, paginate
+
+from zhengxie.accounts import access
+from zhengxie.accounts.models import Role
+from zhengxie.api.auth import SessionAuth, TokenAuth
+from zhengxie.api.schemas import CommitteeStatsOut, GrantOut, MemberOut, MeOut
+from zhengxie.org.models import Committee, Member
+
+api = NinjaAPI(
+    title="政协履职平台 API",
+    version="1",
+    urls_namespace="api",
+    auth=[TokenAuth(), SessionAuth()],
+    docs_url="/docs",
+)
+
+accounts_router = Router(tags=["账号"])
+org_router = Router(tags=["组织与委员"])
+
+
+@accounts_router.get("/me", response=MeOut, summary="当前用户及其角色")
+def me(request: HttpRequest) -> MeOut:
+    user = request.user
+    return MeOut(
+        id=user.pk,
+        username=user.username,  # type: ignore[union-attr]
+        display_name=user.display_name,  # type: ignore[union-attr]
+        grants=[
+            GrantOut(
+                committee_id=g.committee_id,
+                committee=g.committee.name,
+                role=g.role,
+                role_label=Role(g.role).label,
+                handling_unit_id=g.handling_unit_id,
+            )
+            for g in access.grants_of(user)  # type: ignore[arg-type]
+        ],
+    )
+
+
+@org_router.get("/members", response=list[MemberOut], summary="委员名单（脱敏）")
+@paginate(LimitOffsetPagination)
+def member_list(request: HttpRequest, committee: int | None = None, q: str = "") -> Any:
+    members = access.members_visible_to(request.user)  # type: ignore[arg-type]
+    if committee is not None:
+        members = members.filter(Q(committee_id=committee) | Q(resident_committee_id=committee))
+    if q:
+        members = members.filter(name__contains=q[:30])
+    return members.select_related("committee", "sector", "party", "station").order_by("id")
+
+
+@org_router.get("/members/{member_id}", response=MemberOut, summary="委员详情（脱敏）")
+def member_detail(request: HttpRequest, member_id: int) -> Any:
+    return access.access_member_by_id(request.user, member_id)  # type: ignore[arg-type]
+
+
+@org_router.get(
+    "/committees/{committee_id}/stats", response=CommitteeStatsOut, summary="政协委员数统计（含下级）"
+)
+def committee_stats(request: HttpRequest, committee_id: int) -> CommitteeStatsOut:
+    committee = access.statistics_committees(request.user).filter(pk=committee_id).first()  # type: ignore[arg-type]
+    if committee is None:
+        raise Http404("未找到该政协")
+    subtree = Committee.objects.filter(path__startswith=committee.path).exclude(pk=committee.pk)
+    return CommitteeStatsOut(
+        committee_id=committee.pk,
+        committee=committee.name,
+        division_code=committee.division_code,
+        members=Member.objects.filter(committee=committee, status=Member.Status.ACTIVE).count(),
+        members_in_children=Member.objects.filter(committee__in=subtree, status=Member.Status.ACTIVE).count(),
+        children=subtree.count(),
+    )
+
+
+api.add_router("/accounts", accounts_router)
+api.add_router("/org", org_router)

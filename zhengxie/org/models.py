@@ -33,7 +33,12 @@ class Committee(models.Model):
     region_name = models.CharField("行政区划名称", max_length=50, blank=True)
     level = models.CharField("层级", max_length=12, choices=Level.choices)
     parent = models.ForeignKey(
-        "self", verbose_name="上级政协", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+        "self",
+        verbose_name="上级政协",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
     )
     # GB/T 2260 six-digit code; the national committee has none of its own.
     division_code = models.CharField("行政区划代码", max_length=6, unique=True, null=True, blank=True)
@@ -163,7 +168,12 @@ class Station(models.Model):
     kind = models.CharField("类型", max_length=10, choices=Kind.choices)
     level = models.CharField("层级", max_length=10, choices=Level.choices)
     parent = models.ForeignKey(
-        "self", verbose_name="上级站点", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+        "self",
+        verbose_name="上级站点",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
     )
     address = models.CharField("地址", max_length=200, blank=True)
 
@@ -233,7 +243,12 @@ class Member(models.Model):
         SpecialCommittee, verbose_name="专门委员会", blank=True, related_name="members"
     )
     station = models.ForeignKey(
-        Station, verbose_name="所属站点", null=True, blank=True, on_delete=models.SET_NULL, related_name="members"
+        Station,
+        verbose_name="所属站点",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="members",
     )
     is_cpc_member = models.BooleanField("中共党员", default=False)
     is_hk_macao = models.BooleanField("港澳委员", default=False)

@@ -29,10 +29,16 @@ def committee_create(
 def committee_setup_defaults(*, committee: Committee) -> None:
     """Give a committee the standard sectors, parties, special committees and handling units.
     Runs again without harm: existing names are left alone."""
-    sectors = reference.SECTORS_NATIONAL if committee.level == Committee.Level.NATIONAL else reference.SECTORS_LOCAL
+    sectors = (
+        reference.SECTORS_NATIONAL if committee.level == Committee.Level.NATIONAL else reference.SECTORS_LOCAL
+    )
     existing = set(Sector.objects.filter(committee=committee).values_list("name", flat=True))
     Sector.objects.bulk_create(
-        [Sector(committee=committee, name=n, sort_order=i) for i, n in enumerate(sectors) if n not in existing]
+        [
+            Sector(committee=committee, name=n, sort_order=i)
+            for i, n in enumerate(sectors)
+            if n not in existing
+        ]
     )
     existing = set(Party.objects.filter(committee=committee).values_list("short_name", flat=True))
     Party.objects.bulk_create(
@@ -44,7 +50,11 @@ def committee_setup_defaults(*, committee: Committee) -> None:
     )
     existing = set(SpecialCommittee.objects.filter(committee=committee).values_list("name", flat=True))
     SpecialCommittee.objects.bulk_create(
-        [SpecialCommittee(committee=committee, name=n) for n in reference.SPECIAL_COMMITTEES if n not in existing]
+        [
+            SpecialCommittee(committee=committee, name=n)
+            for n in reference.SPECIAL_COMMITTEES
+            if n not in existing
+        ]
     )
     if committee.level == Committee.Level.NATIONAL:
         return

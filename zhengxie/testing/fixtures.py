@@ -41,9 +41,15 @@ class World:
 def world(db) -> World:  # type: ignore[no-untyped-def]
     province = CommitteeFactory(name="广东省政协", level=Committee.Level.PROVINCIAL, division_code="440000")
     city = CommitteeFactory(name="江门市政协", parent=province, division_code="440700", region_name="江门市")
-    sibling = CommitteeFactory(name="贺州市政协", parent=province, division_code="451100", region_name="贺州市")
+    sibling = CommitteeFactory(
+        name="贺州市政协", parent=province, division_code="451100", region_name="贺州市"
+    )
     county = CommitteeFactory(
-        name="江海区政协", parent=city, level=Committee.Level.COUNTY, division_code="440704", region_name="江海区"
+        name="江海区政协",
+        parent=city,
+        level=Committee.Level.COUNTY,
+        division_code="440704",
+        region_name="江海区",
     )
     member_user = UserFactory(username="member1")
     member = MemberFactory(committee=city, user=member_user, name="张三")

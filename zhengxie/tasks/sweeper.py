@@ -67,7 +67,11 @@ def sweep_rq(alias: str) -> int:
             except NoSuchJobError:
                 continue
             latest = job.latest_result()
-            if latest is None or latest.type != Result.Type.FAILED or "AbandonedJobError" not in (latest.exc_string or ""):
+            if (
+                latest is None
+                or latest.type != Result.Type.FAILED
+                or "AbandonedJobError" not in (latest.exc_string or "")
+            ):
                 continue  # a real failure: stays failed for a person to look at
             try:
                 failed.requeue(job)

@@ -40,7 +40,9 @@ class Command(BaseCommand):
     def add_arguments(self, parser) -> None:
         parser.add_argument("--backend", default="default", help="Alias in settings.TASKS (default: default)")
         parser.add_argument(
-            "--queues", default="", help="Comma-separated queues (default: the backend's QUEUES, else 'default')"
+            "--queues",
+            default="",
+            help="Comma-separated queues (default: the backend's QUEUES, else 'default')",
         )
         parser.add_argument("--burst", action="store_true", help="Run what is queued now, then exit")
         parser.add_argument(
@@ -56,7 +58,9 @@ class Command(BaseCommand):
         if conf is None:
             raise CommandError(f"No task backend {alias!r} in settings.TASKS")
         queues = [q for q in options["queues"].split(",") if q] or list(conf.get("QUEUES") or ["default"])
-        worker_id = options["worker_id"] or f"{socket.gethostname()[:40]}-{os.getpid()}-{get_random_string(6)}"
+        worker_id = (
+            options["worker_id"] or f"{socket.gethostname()[:40]}-{os.getpid()}-{get_random_string(6)}"
+        )
 
         if not options["no_sweep"]:
             count = sweep_stale_tasks()

@@ -1,0 +1,142 @@
+import pytest
+from django.conf import settings
+from django.contrib.auth.hashers import make_password
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.urls import reverse
+
+from zhengxie.accounts.models import AuditLog
+from zhengxie.testing.factories import DEFAULT_PASSWORD, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+LOGIN = "/accounts/login/"
+
+
+def post_login(client, username, password):
+    return client.post(LOGIN, {"username": username, "password": password})
+
+
+def test_login_by_username_succeeds_and_rotates_session_key(client, world):
+    client.get(LOGIN)
+    before = client.cookies.get("sessionid")
+    response = post_login(client, "office1", DEFAULT_PASSWORD)
+    assert response.status_code == 302
+    assert response["Location"] == reverse("home")
+    assert client.cookies["sessionid"].value != (before.value if before else None)
+    assert AuditLog.objects.filter(action="login", actor=world.office).count() == 1
+
+
+def test_login_by_mobile_succeeds(client, world):
+    world.member_user.mobile = "138 0013 5678"
+    world.member_user.save()
+    response = post_login(client, "13800135678", DEFAULT_PASSWORD)
+    assert response.status_code == 302
+    assert int(client.session["_auth_user_id"]) == world.member_user.pk
+
+
+def test_login_wrong_password_shows_chinese_error_and_audits(client, world):
+    response = post_login(client, "office1", "wrong-Pass-1")
+    assert response.status_code == 200
+    assert "用户名（手机号）或密码错误" in response.content.decode()
+    assert AuditLog.objects.filter(action="login_failed", actor_label="office1").count() == 1
+
+
+def test_lockout_after_five_failures_even_with_right_password(client, world):
+    for _ in range(5):
+        post_login(client, "office1", "wrong-Pass-1")
+    response = post_login(client, "office1", DEFAULT_PASSWORD)
+    assert response.status_code == 429
+    assert "账号已锁定" in response.content.decode()
+    assert "_auth_user_id" not in client.session
+
+
+def test_lockout_counts_username_and_mobile_together(client, world):
+    world.office.mobile = "13900001111"
+    world.office.save()
+    for _ in range(3):
+        post_login(client, "office1", "wrong-Pass-1")
+    for _ in range(2):
+        post_login(client, "13900001111", "wrong-Pass-1")
+    assert post_login(client, "office1", DEFAULT_PASSWORD).status_code == 429
+
+
+def test_four_failures_do_not_lock(client, world):
+    for _ in range(4):
+        post_login(client, "office1", "wrong-Pass-1")
+    assert post_login(client, "office1", DEFAULT_PASSWORD).status_code == 302
+
+
+def test_lockout_lasts_fifteen_minutes():
+    assert settings.AXES_FAILURE_LIMIT == 5
+    assert settings.AXES_COOLOFF_TIME.total_seconds() == 15 * 60
+
+
+def test_lockout_expires_after_cooloff(client, world):
+    from datetime import timedelta
+
+    from axes.models import AccessAttempt
+
+    for _ in range(5):
+        post_login(client, "office1", "wrong-Pass-1")
+    AccessAttempt.objects.update(attempt_time=AccessAttempt.objects.get().attempt_time - timedelta(minutes=16))
+    assert post_login(client, "office1", DEFAULT_PASSWORD).status_code == 302
+
+
+@pytest.mark.parametrize(
+    ("password", "ok"),
+    [("Qzhx2026x", True), ("qzhx202!", True), ("QZHX202!", True), ("abcdefgh", False), ("abcdefg1", False), ("Ab1!", False)],
+)
+def test_password_policy_eight_chars_three_classes(password, ok):
+    if ok:
+        validate_password(password)
+    else:
+        with pytest.raises(ValidationError):
+            validate_password(password)
+
+
+def test_password_hasher_is_argon2_in_production_order():
+    hashers = [h for h in settings.PASSWORD_HASHERS if "MD5" not in h]
+    assert hashers[0] == "django.contrib.auth.hashers.Argon2PasswordHasher"
+    assert make_password("Zx-test-2026", hasher="argon2").startswith("argon2$argon2id$")
+
+
+def test_idle_session_timeout_is_rolling():
+    assert settings.SESSION_SAVE_EVERY_REQUEST is True
+    assert settings.SESSION_COOKIE_AGE == 30 * 60
+
+
+def test_expired_session_requires_login_again(client, world):
+    from django.contrib.sessions.models import Session
+    from django.utils import timezone
+
+    client.force_login(world.office)
+    assert client.get(reverse("home")).status_code == 200
+    Session.objects.update(expire_date=timezone.now())
+    assert client.get(reverse("home")).status_code == 302
+
+
+def test_logout_then_replayed_cookie_is_refused(client, world):
+    post_login(client, "office1", DEFAULT_PASSWORD)
+    cookie = client.cookies["sessionid"].value
+    client.post(reverse("accounts:logout"))
+    client.cookies["sessionid"] = cookie
+    assert client.get(reverse("home")).status_code == 302
+
+
+def test_inactive_user_cannot_log_in(client):
+    UserFactory(username="gone", is_active=False)
+    assert post_login(client, "gone", DEFAULT_PASSWORD).status_code == 200
+
+
+def test_api_token_revoked_is_refused(client, world):
+    from django.utils import timezone
+
+    from zhengxie.accounts.models import ApiToken
+
+    token, key = ApiToken.issue(user=world.office, name="客户端")
+    assert client.get("/api/v1/accounts/me", HTTP_AUTHORIZATION=f"Bearer {key}").status_code == 200
+    token.revoked_at = timezone.now()
+    token.save()
+    assert client.get("/api/v1/accounts/me", HTTP_AUTHORIZATION=f"Bearer {key}").status_code == 401
+    assert ApiToken.objects.get().key_hash != key

@@ -17,6 +17,7 @@ from typing import Any
 from django.apps import apps
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
+from django.db.backends.signals import connection_created
 from django.db.models.signals import post_delete, post_save, pre_save
 
 from zhengxie.accounts import crypto
@@ -200,7 +201,17 @@ def _post_delete(sender: type[models.Model], instance: models.Model, **kwargs: A
     audit_log(action="delete", obj=instance, before=snapshot(instance))
 
 
+# The test runner empties every table between transactional tests; nothing else may set this.
+PURGE_ALLOWED = False
+
+
+def _register_sqlite_guard(sender: Any, connection: Any, **kwargs: Any) -> None:
+    if connection.vendor == "sqlite":
+        connection.connection.create_function("zx_audit_locked", 0, lambda: 0 if PURGE_ALLOWED else 1)
+
+
 def connect() -> None:
+    connection_created.connect(_register_sqlite_guard, dispatch_uid="audit_sqlite_guard")
     pre_save.connect(_pre_save, dispatch_uid="audit_pre_save")
     post_save.connect(_post_save, dispatch_uid="audit_post_save")
     post_delete.connect(_post_delete, dispatch_uid="audit_post_delete")

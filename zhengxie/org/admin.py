@@ -1,6 +1,16 @@
 from django.contrib import admin
 
-from zhengxie.org.models import Committee, HandlingUnit, Member, Party, Sector, Session, SpecialCommittee, Station, Term
+from zhengxie.org.models import (
+    Committee,
+    HandlingUnit,
+    Member,
+    Party,
+    Sector,
+    Session,
+    SpecialCommittee,
+    Station,
+    Term,
+)
 
 
 @admin.register(Committee)
@@ -25,5 +35,12 @@ class MemberAdmin(admin.ModelAdmin):
 for model in (Term, Session, Sector, Party, SpecialCommittee, Station, HandlingUnit):
     admin.site.register(
         model,
-        type(f"{model.__name__}Admin", (admin.ModelAdmin,), {"search_fields": ["name"] if hasattr(model, "name") else [], "list_display": ["__str__", "committee"]}),
+        type(
+            f"{model.__name__}Admin",
+            (admin.ModelAdmin,),
+            {
+                "search_fields": ["name"] if hasattr(model, "name") else [],
+                "list_display": ["__str__", "committee"],
+            },
+        ),
     )

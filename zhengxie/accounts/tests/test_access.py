@@ -57,7 +57,10 @@ def test_member_detail_access_by_role(client, world, who, own_status, colleague_
     assert client.get(detail_url(world.member)).status_code == own_status
     assert client.get(detail_url(world.other_member)).status_code == colleague_status
     assert client.get(detail_url(world.sibling_member)).status_code == sibling_status
-    api = [client.get(api_detail(m)).status_code for m in (world.member, world.other_member, world.sibling_member)]
+    api = [
+        client.get(api_detail(m)).status_code
+        for m in (world.member, world.other_member, world.sibling_member)
+    ]
     assert api == [own_status, colleague_status, sibling_status]
 
 
@@ -68,7 +71,17 @@ def test_member_detail_anonymous_redirects_to_login(client, world):
     assert client.get(api_detail(world.member)).status_code == 401
 
 
-@pytest.mark.parametrize(("who", "status"), [("office", 200), ("leader", 200), ("admin", 200), ("member_user", 404), ("unit_user", 404), ("auditor", 404)])
+@pytest.mark.parametrize(
+    ("who", "status"),
+    [
+        ("office", 200),
+        ("leader", 200),
+        ("admin", 200),
+        ("member_user", 404),
+        ("unit_user", 404),
+        ("auditor", 404),
+    ],
+)
 def test_member_list_by_role(client, world, who, status):
     client.force_login(getattr(world, who))
     assert client.get(reverse("org:member_list")).status_code == status
@@ -142,7 +155,10 @@ def test_statistics_committees_parent_sees_subtree_only(world):
     assert list(access.statistics_committees(world.member_user)) == []
 
 
-@pytest.mark.parametrize(("who", "status"), [("province_office", 200), ("office", 404), ("sibling_office", 404), ("member_user", 404)])
+@pytest.mark.parametrize(
+    ("who", "status"),
+    [("province_office", 200), ("office", 404), ("sibling_office", 404), ("member_user", 404)],
+)
 def test_api_parent_committee_stats_of_child(client, world, who, status):
     client.force_login(getattr(world, who))
     response = client.get(f"/api/v1/org/committees/{world.city.pk}/stats")

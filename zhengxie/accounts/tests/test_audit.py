@@ -31,14 +31,28 @@ def test_every_org_model_write_leaves_audit_rows():
     sector = Sector.objects.create(committee=committee, name="经济界")
     term = Term.objects.create(committee=committee, number=6, start_year=2022, end_year=2026)
     exercise(Sector, {"committee": committee, "name": "教育界"}, "name", "科技界")
-    exercise(Party, {"committee": committee, "name": "中国民主同盟", "short_name": "民盟", "kind": "democratic"}, "short_name", "盟")
+    exercise(
+        Party,
+        {"committee": committee, "name": "中国民主同盟", "short_name": "民盟", "kind": "democratic"},
+        "short_name",
+        "盟",
+    )
     exercise(SpecialCommittee, {"committee": committee, "name": "提案委员会"}, "name", "经济委员会")
-    exercise(Station, {"committee": committee, "name": "礼乐街道协商议事室", "kind": "room", "level": "street"}, "address", "礼乐街道")
+    exercise(
+        Station,
+        {"committee": committee, "name": "礼乐街道协商议事室", "kind": "room", "level": "street"},
+        "address",
+        "礼乐街道",
+    )
     exercise(HandlingUnit, {"committee": committee, "name": "教育局"}, "contact_name", "陈科长")
-    exercise(Term, {"committee": committee, "number": 7, "start_year": 2027, "end_year": 2031}, "end_year", 2032)
+    exercise(
+        Term, {"committee": committee, "number": 7, "start_year": 2027, "end_year": 2031}, "end_year", 2032
+    )
     exercise(Session, {"committee": committee, "term": term, "number": 1, "year": 2022}, "year", 2023)
     exercise(Member, {"committee": committee, "name": "赵六", "sector": sector}, "enterprise", "五邑大学")
-    exercise(RoleGrant, {"user": UserFactory(), "committee": committee, "role": Role.OFFICE}, "role", Role.LEADER)
+    exercise(
+        RoleGrant, {"user": UserFactory(), "committee": committee, "role": Role.OFFICE}, "role", Role.LEADER
+    )
 
 
 def test_committee_update_records_actor_ip_before_and_after(world):
@@ -46,7 +60,12 @@ def test_committee_update_records_actor_ip_before_and_after(world):
         world.city.name = "江门市政协（新）"
         world.city.save()
     row = rows_for(world.city, "update").get()
-    assert (row.actor_id, row.actor_label, row.ip, row.committee_id) == (world.admin.pk, "admin1", "10.1.2.3", world.city.pk)
+    assert (row.actor_id, row.actor_label, row.ip, row.committee_id) == (
+        world.admin.pk,
+        "admin1",
+        "10.1.2.3",
+        world.city.pk,
+    )
     assert row.before == {"name": "江门市政协"}
     assert row.after == {"name": "江门市政协（新）"}
 
@@ -90,7 +109,10 @@ def test_audit_log_refuses_update_and_delete_in_orm():
         AuditLog.objects.all().delete()
 
 
-def test_audit_log_refuses_update_and_delete_in_database():
+def test_audit_log_refuses_update_and_delete_in_database(monkeypatch):
+    from zhengxie.accounts import audit
+
+    monkeypatch.setattr(audit, "PURGE_ALLOWED", False)
     row = AuditLog.objects.create(action="login", actor_label="x")
     table = AuditLog._meta.db_table
     for sql in (f"UPDATE {table} SET result = 'x' WHERE id = %s", f"DELETE FROM {table} WHERE id = %s"):

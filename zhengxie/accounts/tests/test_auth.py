@@ -79,13 +79,22 @@ def test_lockout_expires_after_cooloff(client, world):
 
     for _ in range(5):
         post_login(client, "office1", "wrong-Pass-1")
-    AccessAttempt.objects.update(attempt_time=AccessAttempt.objects.get().attempt_time - timedelta(minutes=16))
+    AccessAttempt.objects.update(
+        attempt_time=AccessAttempt.objects.get().attempt_time - timedelta(minutes=16)
+    )
     assert post_login(client, "office1", DEFAULT_PASSWORD).status_code == 302
 
 
 @pytest.mark.parametrize(
     ("password", "ok"),
-    [("Qzhx2026x", True), ("qzhx202!", True), ("QZHX202!", True), ("abcdefgh", False), ("abcdefg1", False), ("Ab1!", False)],
+    [
+        ("Qzhx2026x", True),
+        ("qzhx202!", True),
+        ("QZHX202!", True),
+        ("abcdefgh", False),
+        ("abcdefg1", False),
+        ("Ab1!", False),
+    ],
 )
 def test_password_policy_eight_chars_three_classes(password, ok):
     if ok:

@@ -1,0 +1,52 @@
+# Two entry points: `make run` (demo on SQLite at http://127.0.0.1:8000) and `make test` (lint, migrations, tests).
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PIP := $(VENV)/bin/pip
+HOST ?= 127.0.0.1:8000
+DEV_ENV := DEBUG=true HTTPS=false
+
+.PHONY: run test setup setup-test lint migrations-check bench serve-prod worker clean
+
+$(VENV)/bin/python:
+	python3 -m venv $(VENV)
+	$(PIP) install -q --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(VENV)/bin/python
+	$(PIP) install -q -e ".[test]"
+	touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+setup: $(VENV)/.installed node_modules/.installed
+
+run: setup
+	mkdir -p var
+	$(DEV_ENV) $(PY) manage.py migrate --no-input -v0
+	$(DEV_ENV) $(PY) manage.py seed_demo
+	$(DEV_ENV) $(PY) manage.py runserver $(HOST)
+
+lint: setup
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+migrations-check: setup
+	$(DEV_ENV) $(PY) manage.py makemigrations --check --dry-run
+
+test: lint migrations-check
+	$(VENV)/bin/pytest
+
+bench: setup
+	$(DEV_ENV) $(PY) bench/run.py
+
+# Production-style serving: gunicorn, static files collected and served by whitenoise.
+serve-prod: setup
+	$(PY) manage.py collectstatic --no-input -v0
+	$(VENV)/bin/gunicorn config.wsgi:application --bind $(HOST) --workers 4 --access-logfile -
+
+worker: setup
+	$(DEV_ENV) $(PY) manage.py run_worker
+
+clean:
+	rm -rf var staticfiles

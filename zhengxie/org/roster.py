@@ -68,7 +68,7 @@ COLUMNS: tuple[str, ...] = (
 )
 REQUIRED_COLUMNS: tuple[str, ...] = (COL_NAME, COL_SECTOR)
 # Per-column length limits (characters); other columns get MAX_CELL_CHARS.
-MAX_LENGTHS = {COL_NAME: 30, COL_ENTERPRISE: 100, COL_ID_NUMBER: 18, COL_MOBILE: 20}
+MAX_LENGTHS = {COL_NAME: 30, COL_ENTERPRISE: 100, COL_MOBILE: 20}
 
 # Shown on the import page and written into the template's 填写说明 sheet.
 COLUMN_HELP: tuple[tuple[str, str], ...] = (
@@ -130,11 +130,9 @@ class _Lookups:
 
     @classmethod
     def for_committee(cls, committee: Committee) -> _Lookups:
-        parties: dict[str, Party] = {}
-        for party in Party.objects.filter(committee=committee):
-            parties.setdefault(party.name, party)
-        for party in Party.objects.filter(committee=committee):
-            parties[party.short_name] = party  # the short name wins where a name and a short name collide
+        all_parties = list(Party.objects.filter(committee=committee))
+        parties = {p.name: p for p in all_parties}
+        parties.update({p.short_name: p for p in all_parties})  # a short name wins over a colliding name
         return cls(
             sectors={s.name: s for s in Sector.objects.filter(committee=committee)},
             parties=parties,
@@ -432,7 +430,7 @@ def _check_duplicates(rows: list[_Row], committee: Committee, errors: list[Roste
         )
 
 
-def _save(committee: Committee, rows: list[_Row]) -> list[Member]:
+def _save(committee: Committee, rows: list[_Row], filename: str) -> list[Member]:
     with transaction.atomic():
         created = Member.objects.bulk_create([row.member for row in rows], batch_size=500)
         through = Member.special_committees.through
@@ -447,7 +445,7 @@ def _save(committee: Committee, rows: list[_Row]) -> list[Member]:
         audit_log(
             action="import",
             committee_id=committee.pk,
-            after={"count": len(created)},
+            after={"count": len(created), "filename": filename[:100]},
             result=f"花名册导入{len(created)}人",
         )
     return created
@@ -480,7 +478,7 @@ def roster_import(*, committee: Committee, data: bytes, filename: str) -> Roster
         return result
 
     try:
-        created = _save(committee, rows)
+        created = _save(committee, rows, filename)
     except IntegrityError:
         logger.warning("roster import of %s for committee %s hit a duplicate", filename, committee.pk)
         result.errors.append(

@@ -47,7 +47,7 @@ def xlsx(rows: list[list[Any]], header: list[str] | None = None) -> bytes:
     return buffer.getvalue()
 
 
-def person(n: int, **overrides: Any) -> list[Any]:
+def person(n: int, header: list[str] = HEADER, **overrides: Any) -> list[Any]:
     values = {
         "姓名": f"导入委员{n}",
         "性别": "女" if n % 2 else "男",
@@ -60,9 +60,10 @@ def person(n: int, **overrides: Any) -> list[Any]:
         "港澳委员": "否",
         "身份证号": crypto.id_number_with_check(f"44070319800101{n:03d}"),
         "手机号": f"1370000{n:04d}",
+        "工作单位": "",
     }
     values.update(overrides)
-    return [values[c] for c in HEADER]
+    return [values[c] for c in header]
 
 
 @pytest.fixture
@@ -111,6 +112,7 @@ def test_roster_import_valid_rows_creates_members(city):  # type: ignore[no-unty
     summary = AuditLog.objects.get(action="import")
     assert summary.committee_id == city.pk
     assert summary.result == "花名册导入3人"
+    assert summary.after == {"count": 3, "filename": "名单.xlsx"}
     assert AuditLog.objects.count() - before_audit == 4
 
 
@@ -161,9 +163,14 @@ def test_roster_import_several_bad_cells_all_reported(city):  # type: ignore[no-
 
 
 def test_roster_import_too_long_cell_reports_error(city):  # type: ignore[no-untyped-def]
-    rows = [person(1, 姓名="长" * 5000)]
-    result = roster_import(committee=city, data=xlsx(rows), filename="a.xlsx")
-    assert messages(result) == ["第2行「姓名」：内容过长（最多30个字符）"]
+    header = [*HEADER, "工作单位"]
+    rows = [person(1, header, 姓名="长" * 5000, 工作单位="单" * 101, 身份证号="4" * 30000)]
+    result = roster_import(committee=city, data=xlsx(rows, header=header), filename="a.xlsx")
+    assert messages(result) == [
+        "第2行「姓名」：内容过长（最多30个字符）",
+        "第2行「工作单位」：内容过长（最多100个字符）",
+        "第2行「身份证号」：内容过长（最多200个字符）",
+    ]
 
 
 @pytest.mark.parametrize(

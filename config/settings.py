@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "zhengxie.accounts",
     "zhengxie.org",
+    "zhengxie.proposals",
     "zhengxie.tasks",
     "zhengxie.api",
 ]

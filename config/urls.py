@@ -7,6 +7,7 @@ urlpatterns = [
     path("", account_views.home, name="home"),
     path("accounts/", include("zhengxie.accounts.urls")),
     path("org/", include("zhengxie.org.urls")),
+    path("proposals/", include("zhengxie.proposals.urls")),
     path("api/v1/", include("zhengxie.api.urls")),
     path("admin/", admin.site.urls),
 ]

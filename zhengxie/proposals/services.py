@@ -15,8 +15,8 @@ from zhengxie.org.models import Committee, HandlingUnit, Member, Session
 from zhengxie.proposals import workflow
 from zhengxie.proposals.models import (
     Assignment,
-    CoSigner,
     Contact,
+    CoSigner,
     Feedback,
     Proposal,
     Reply,

@@ -1,0 +1,16 @@
+from django.urls import path
+
+from zhengxie.proposals import export_views, views
+
+app_name = "proposals"
+urlpatterns = [
+    # Pages (views.py: owned by the pages work)
+    path("", views.proposal_list, name="list"),
+    path("new/", views.proposal_create, name="create"),
+    path("<int:proposal_id>/", views.proposal_detail, name="detail"),
+    path("<int:proposal_id>/act/<str:action>/", views.proposal_act, name="act"),
+    # Documents (export_views.py: owned by the documents work)
+    path("<int:proposal_id>/export.docx", export_views.proposal_docx, name="export_docx"),
+    path("<int:proposal_id>/reply-<int:reply_id>.docx", export_views.reply_docx, name="reply_docx"),
+    path("ledger.xlsx", export_views.ledger_xlsx, name="ledger_xlsx"),
+]

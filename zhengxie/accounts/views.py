@@ -24,6 +24,20 @@ class LoginView(auth_views.LoginView):
 
 
 login_view = LoginView.as_view()
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    template_name = "accounts/password_change.html"
+    success_url = "/"
+
+    def form_valid(self, form):  # type: ignore[no-untyped-def]
+        from django.contrib import messages
+
+        messages.success(self.request, "密码已修改。")
+        return super().form_valid(form)
+
+
+password_change = PasswordChangeView.as_view()
 logout_view = auth_views.LogoutView.as_view()
 
 

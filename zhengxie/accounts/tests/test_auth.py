@@ -149,3 +149,23 @@ def test_api_token_revoked_is_refused(client, world):
     token.save()
     assert client.get("/api/v1/accounts/me", HTTP_AUTHORIZATION=f"Bearer {key}").status_code == 401
     assert ApiToken.objects.get().key_hash != key
+
+
+def test_password_change_enforces_policy_with_chinese_message(client, world):
+    client.force_login(world.office)
+    url = reverse("accounts:password_change")
+    weak = {"old_password": DEFAULT_PASSWORD, "new_password1": "abcdefgh", "new_password2": "abcdefgh"}
+    response = client.post(url, weak)
+    assert response.status_code == 200
+    assert "至少3类" in response.content.decode()
+    world.office.refresh_from_db()
+    assert world.office.check_password(DEFAULT_PASSWORD)
+    strong = {"old_password": DEFAULT_PASSWORD, "new_password1": "Qzhx-2026x", "new_password2": "Qzhx-2026x"}
+    assert client.post(url, strong).status_code == 302
+    world.office.refresh_from_db()
+    assert world.office.check_password("Qzhx-2026x")
+    row = AuditLog.objects.filter(
+        object_type="accounts.User", object_id=str(world.office.pk), action="update"
+    ).get()
+    assert set(row.after) == {"password"}
+    assert world.office.password not in str(row.after)

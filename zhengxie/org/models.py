@@ -276,6 +276,10 @@ class Member(models.Model):
             models.Index(fields=["committee", "status", "sector"], name="member_committee_sector"),
             models.Index(fields=["committee", "name"], name="member_committee_name"),
             models.Index(fields=["resident_committee"], name="member_resident"),
+            # Covers the home page's counts (standing, non-CPC, HK/Macao) without reading member rows.
+            models.Index(
+                fields=["committee", "status", "position", "is_cpc_member", "is_hk_macao"], name="member_home_counts"
+            ),
         ]
         constraints = [
             # One person is one member of a committee: the ID number's blind index is unique per committee.

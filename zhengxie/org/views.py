@@ -32,7 +32,7 @@ def member_list(request: HttpRequest) -> HttpResponse:
         access.members_visible_to(user)  # type: ignore[arg-type]
         .filter(Q(committee=committee) | Q(resident_committee=committee))
         .select_related("committee", "sector", "party", "station")
-        .order_by("committee__path", "id")
+        .order_by("id")
     )
     q = request.GET.get("q", "").strip()[:30]
     if q:

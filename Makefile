@@ -24,6 +24,7 @@ setup: $(VENV)/.installed node_modules/.installed
 run: setup
 	mkdir -p var
 	$(DEV_ENV) $(PY) manage.py migrate --no-input -v0
+	$(DEV_ENV) $(PY) manage.py load_divisions
 	$(DEV_ENV) $(PY) manage.py seed_demo
 	$(DEV_ENV) $(PY) manage.py runserver $(HOST)
 

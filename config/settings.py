@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "zhengxie.accounts",
     "zhengxie.org",
     "zhengxie.proposals",
+    "zhengxie.notices",
     "zhengxie.tasks",
     "zhengxie.api",
 ]

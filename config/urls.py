@@ -8,6 +8,7 @@ urlpatterns = [
     path("accounts/", include("zhengxie.accounts.urls")),
     path("org/", include("zhengxie.org.urls")),
     path("proposals/", include("zhengxie.proposals.urls")),
+    path("notices/", include("zhengxie.notices.urls")),
     path("api/v1/", include("zhengxie.api.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -12,7 +12,7 @@ from django.utils import timezone
 from zhengxie.accounts import access
 from zhengxie.accounts.models import Role, User
 from zhengxie.org.models import Committee, HandlingUnit, Member, Session
-from zhengxie.proposals import workflow
+from zhengxie.proposals import notify, workflow
 from zhengxie.proposals.models import (
     Assignment,
     Contact,
@@ -96,6 +96,7 @@ def cosigner_invite(*, proposal: Proposal, user: User, members: list[Member]) ->
         row, made = CoSigner.objects.get_or_create(proposal=proposal, member=member)
         if made:
             created.append(row)
+    notify.cosign_invited(proposal, created)
     return created
 
 
@@ -136,7 +137,7 @@ def proposal_submit(*, proposal: Proposal, user: User, client_token: str = "") -
             Proposal.objects.filter(session_id=proposal.session_id).aggregate(n=Max("number"))["n"] or 0
         ) + 1
         try:
-            return workflow.transition(
+            proposal = workflow.transition(
                 proposal=proposal,
                 action="submit",
                 user=user,
@@ -148,6 +149,8 @@ def proposal_submit(*, proposal: Proposal, user: User, client_token: str = "") -
             )
         except IntegrityError as exc:
             raise workflow.ConcurrentChange("提交冲突，请重试") from exc
+        notify.submitted(proposal)
+        return proposal
 
 
 def proposal_withdraw(*, proposal: Proposal, user: User, reason: str = "") -> Proposal:
@@ -158,20 +161,24 @@ def review_file(*, proposal: Proposal, user: User, category: str | None = None) 
     fields: dict[str, object] = {"reviewed_at": timezone.now()}
     if category:
         fields["category"] = category
-    return workflow.transition(proposal=proposal, action="file", user=user, update_fields=fields)
+    proposal = workflow.transition(proposal=proposal, action="file", user=user, update_fields=fields)
+    notify.filed(proposal)
+    return proposal
 
 
 def review_not_file(*, proposal: Proposal, user: User, reason: str, conversion: str = "") -> Proposal:
     reason = _clean_text(reason, "不立案理由", 500)
     if conversion not in {c.value for c in Proposal.Conversion}:
         raise ProposalError("转办方式无效")
-    return workflow.transition(
+    proposal = workflow.transition(
         proposal=proposal,
         action="not_file",
         user=user,
         reason=reason,
         update_fields={"reviewed_at": timezone.now(), "not_filed_reason": reason, "conversion": conversion},
     )
+    notify.not_filed(proposal)
+    return proposal
 
 
 def review_merge(*, proposal: Proposal, user: User, into: Proposal) -> Proposal:
@@ -180,13 +187,15 @@ def review_merge(*, proposal: Proposal, user: User, into: Proposal) -> Proposal:
         raise ProposalError("只能并入本政协的其他提案")
     if into.state in workflow.TERMINAL or into.state == State.DRAFT:
         raise ProposalError("目标提案状态不能并案")
-    return workflow.transition(
+    proposal = workflow.transition(
         proposal=proposal,
         action="merge",
         user=user,
         reason=f"并入{into.number_display}",
         update_fields={"reviewed_at": timezone.now(), "merged_into": into},
     )
+    notify.merged(proposal)
+    return proposal
 
 
 def _check_units(proposal: Proposal, units: list[HandlingUnit]) -> None:
@@ -234,6 +243,7 @@ def assignment_create(
         proposal=proposal, action="assign", user=user, update_fields={"deadline": deadline}
     )
     _create_assignments(proposal, lead, co_units, deadline)
+    notify.assigned(proposal)
     return proposal
 
 
@@ -245,6 +255,7 @@ def assignment_request_return(*, proposal: Proposal, user: User, reason: str) ->
         row.status = Assignment.Status.RETURNED
         row.return_reason = reason
         row.save(update_fields=["status", "return_reason"])
+    notify.return_requested(proposal)
     return proposal
 
 
@@ -265,6 +276,7 @@ def assignment_reassign(
         proposal=proposal, action="reassign", user=user, update_fields={"deadline": deadline}
     )
     _create_assignments(proposal, lead, co_units, deadline)
+    notify.assigned(proposal)
     return proposal
 
 
@@ -326,6 +338,7 @@ def reply_record(
     for row in Assignment.objects.filter(proposal=proposal, status=Assignment.Status.ACTIVE):
         row.status = Assignment.Status.DONE
         row.save(update_fields=["status"])
+    notify.replied(proposal)
     return reply
 
 
@@ -349,7 +362,7 @@ def feedback_record(*, proposal: Proposal, user: User, rating: str, comment: str
             row.save(update_fields=["status"])
     else:
         workflow.transition(proposal=proposal, action="rate", user=user, reason=comment[:500])
-    return Feedback.objects.create(
+    feedback = Feedback.objects.create(
         proposal=proposal,
         committee_id=proposal.committee_id,
         rating=rating,
@@ -357,6 +370,11 @@ def feedback_record(*, proposal: Proposal, user: User, rating: str, comment: str
         round=rnd,
         by=user,
     )
+    if proposal.state == State.REHANDLING:
+        notify.rehandling(proposal)
+    else:
+        notify.rated(proposal, feedback.get_rating_display())
+    return feedback
 
 
 @transaction.atomic

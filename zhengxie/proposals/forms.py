@@ -1,0 +1,111 @@
+"""Forms parse and convert input only; the services decide what is allowed."""
+
+from __future__ import annotations
+
+from django import forms
+
+from zhengxie.org.models import HandlingUnit, Member
+from zhengxie.proposals.models import Category, Feedback, Proposal, Reply
+
+REQUIRED = "请填写{}"
+
+
+def _text(label: str, limit: int, *, required: bool = True, textarea: bool = False) -> forms.CharField:
+    return forms.CharField(
+        label=label,
+        max_length=limit,
+        required=required,
+        widget=forms.Textarea(attrs={"rows": 6}) if textarea else forms.TextInput(),
+        error_messages={
+            "required": REQUIRED.format(label),
+            "max_length": f"{label}不能超过{limit}字",
+        },
+    )
+
+
+class ProposalForm(forms.Form):
+    title = _text("案由", 200)
+    background = _text("案据", 20000, textarea=True)
+    suggestions = _text("建议", 20000, textarea=True)
+    category = forms.ChoiceField(
+        label="类别", choices=Category.choices, error_messages={"invalid_choice": "请选择类别"}
+    )
+    cosigners = forms.ModelMultipleChoiceField(
+        label="邀请联名委员",
+        queryset=Member.objects.none(),
+        required=False,
+        help_text="可多选；只能邀请本政协委员",
+        error_messages={"invalid_choice": "只能邀请本政协委员", "invalid_pk_value": "只能邀请本政协委员"},
+    )
+
+    def __init__(self, *args, author: Member, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)
+        self.fields["cosigners"].queryset = (  # type: ignore[attr-defined]
+            Member.objects.filter(committee_id=author.committee_id, status=Member.Status.ACTIVE)
+            .exclude(pk=author.pk)
+            .order_by("name", "id")
+        )
+
+
+def unit_choices(committee_id: int):  # type: ignore[no-untyped-def]
+    return HandlingUnit.objects.filter(committee_id=committee_id, is_active=True).order_by("id")
+
+
+def leader_choices(committee_id: int):  # type: ignore[no-untyped-def]
+    return Member.objects.filter(
+        committee_id=committee_id,
+        position__in=[Member.Position.CHAIR, Member.Position.VICE_CHAIR],
+        status=Member.Status.ACTIVE,
+    ).order_by("position", "id")
+
+
+class AssignForm(forms.Form):
+    lead = forms.ModelChoiceField(
+        label="主办单位",
+        queryset=HandlingUnit.objects.none(),
+        error_messages={"required": "请选择主办单位", "invalid_choice": "承办单位无效"},
+    )
+    co_units = forms.ModelMultipleChoiceField(
+        label="会办单位",
+        queryset=HandlingUnit.objects.none(),
+        required=False,
+        error_messages={"invalid_choice": "承办单位无效", "invalid_pk_value": "承办单位无效"},
+    )
+    deadline = forms.DateField(
+        label="办理期限",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        error_messages={"invalid": "办理期限格式应为 年-月-日"},
+    )
+
+    def __init__(self, *args, committee_id: int, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)
+        self.fields["lead"].queryset = unit_choices(committee_id)  # type: ignore[attr-defined]
+        self.fields["co_units"].queryset = unit_choices(committee_id)  # type: ignore[attr-defined]
+
+
+class KeyForm(forms.Form):
+    leaders = forms.ModelMultipleChoiceField(
+        label="督办领导",
+        queryset=Member.objects.none(),
+        error_messages={
+            "required": "重点提案须指定督办领导",
+            "invalid_choice": "督办领导须为本政协主席或副主席",
+            "invalid_pk_value": "督办领导须为本政协主席或副主席",
+        },
+    )
+
+    def __init__(self, *args, committee_id: int, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)
+        self.fields["leaders"].queryset = leader_choices(committee_id)  # type: ignore[attr-defined]
+
+
+def first_error(form: forms.Form) -> str:
+    for errors in form.errors.values():
+        return str(errors[0])
+    return "输入有误"
+
+
+CONVERSIONS = Proposal.Conversion.choices
+RESULTS = Reply.Result.choices
+RATINGS = Feedback.Rating.choices

@@ -14,6 +14,7 @@ from zhengxie.accounts.models import Role
 from zhengxie.api.auth import SessionAuth, TokenAuth
 from zhengxie.api.schemas import CommitteeStatsOut, GrantOut, MemberOut, MeOut
 from zhengxie.org.models import Committee, Member
+from zhengxie.proposals.api import router as proposals_router
 
 api = NinjaAPI(
     title="政协履职平台 API",
@@ -83,3 +84,4 @@ def committee_stats(request: HttpRequest, committee_id: int) -> CommitteeStatsOu
 
 api.add_router("/accounts", accounts_router)
 api.add_router("/org", org_router)
+api.add_router("/proposals", proposals_router)

@@ -529,3 +529,17 @@ def test_detail_renders_in_every_state(pw, client, state, name):
     response = as_user(client, getattr(pw.world, name)).get(detail_url(p))
     assert response.status_code == 200
     assert p.title in response.content.decode()
+
+
+def test_detail_office_key_form_lists_chairs_only(pw, client):
+    p = pw.bring_to(State.FILED)
+    leader = chair(pw)
+    body = as_user(client, pw.world.office).get(detail_url(p)).content.decode()
+    assert f'<option value="{leader.pk}">主席甲（主席）</option>' in body
+    assert pw.world.other_member.name not in body
+
+
+def test_detail_office_without_chairs_sees_hint(pw, client):
+    p = pw.bring_to(State.FILED)
+    body = as_user(client, pw.world.office).get(detail_url(p)).content.decode()
+    assert "本政协尚未录入主席、副主席" in body

@@ -278,7 +278,8 @@ class Member(models.Model):
             models.Index(fields=["resident_committee"], name="member_resident"),
             # Covers the home page's counts (standing, non-CPC, HK/Macao) without reading member rows.
             models.Index(
-                fields=["committee", "status", "position", "is_cpc_member", "is_hk_macao"], name="member_home_counts"
+                fields=["committee", "status", "position", "is_cpc_member", "is_hk_macao"],
+                name="member_home_counts",
             ),
         ]
         constraints = [

@@ -93,3 +93,16 @@ def test_pages_carry_a_csp_without_inline_scripts(client, world):
     assert "unsafe-inline" not in csp
     assert response["X-Content-Type-Options"] == "nosniff"
     assert "<script>" not in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_error_pages_are_chinese(client, world, settings):
+    settings.DEBUG = False
+    client.force_login(world.office)
+    response = client.get("/org/members/999999/")
+    assert response.status_code == 404
+    assert "页面不存在" in response.content.decode()
+    big = "username=" + "x" * (6 * 1024 * 1024)
+    response = client.post("/accounts/login/", data=big, content_type="application/x-www-form-urlencoded")
+    assert response.status_code == 400
+    assert "请求无效" in response.content.decode()

@@ -38,8 +38,12 @@ def _require_office(user: User, committee_id: int) -> None:
         raise ProposalError("您无权执行此操作")
 
 
+# C0 control characters other than tab and newlines: PostgreSQL refuses NUL, and none belongs in a document.
+_CONTROL = dict.fromkeys(c for c in range(32) if c not in (9, 10, 13))
+
+
 def _clean_text(value: str, label: str, limit: int, required: bool = True) -> str:
-    value = (value or "").strip()
+    value = (value or "").translate(_CONTROL).strip()
     if required and not value:
         raise ProposalError(f"{label}不能为空")
     if len(value) > limit:

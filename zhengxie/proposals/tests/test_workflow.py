@@ -224,3 +224,9 @@ def test_linkage_escalate_to_parent_committee(pw):
         services.linkage_escalate(
             proposal=local, user=sibling_member.user, to_member=sibling_member, session=session
         )
+
+
+def test_control_characters_are_removed_before_saving(pw):
+    p = pw.draft(title="关于\x00加装\x07电梯的建议", background="第一段\n第二段\t续")
+    p.refresh_from_db()
+    assert (p.title, p.background) == ("关于加装电梯的建议", "第一段\n第二段\t续")

@@ -17,7 +17,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from zhengxie.accounts import access
-from zhengxie.accounts.models import Role
+from zhengxie.accounts.models import Role, User
 from zhengxie.org.models import Member, Session
 from zhengxie.proposals import forms, queries, services, workflow
 from zhengxie.proposals.models import (
@@ -181,6 +181,12 @@ def proposal_detail(request: HttpRequest, proposal_id: int) -> HttpResponse:
         "ratings": forms.RATINGS,
         "categories": Category.choices,
     }
+    # 四级联动: both ends of a linkage show each other's progress.
+    context["linked"] = [("来源提案", proposal.origin)] if proposal.origin_id else []
+    context["linked"] += [
+        ("上报提案", p) for p in proposal.escalations.select_related("committee", "session__term")
+    ]
+    context["escalation_targets"] = escalation_targets(user, proposal)  # type: ignore[arg-type]
     if is_office:
         context["can_key"] = not proposal.is_key and proposal.state not in UNAVAILABLE_FOR_KEY
         context["can_first"] = (
@@ -332,7 +338,36 @@ def _excellent(request, proposal, user):  # type: ignore[no-untyped-def]
     return "已评为优秀提案"
 
 
+def escalation_targets(user: User, proposal: Proposal) -> list[Member]:
+    """The proposer's own memberships in committees above this one, where they may take it up."""
+    if not workflow.is_proposer(user, proposal) or proposal.state in (State.DRAFT, State.WITHDRAWN):
+        return []
+    ancestors = proposal.committee.ancestors_ids()
+    return list(
+        Member.objects.filter(
+            user=user, committee_id__in=ancestors, status=Member.Status.ACTIVE
+        ).select_related("committee")
+    )
+
+
+def _escalate(request, proposal, user):  # type: ignore[no-untyped-def]
+    targets = {m.pk: m for m in escalation_targets(user, proposal)}
+    member = (
+        targets.get(int(request.POST.get("member") or 0))
+        if request.POST.get("member", "").isdigit()
+        else None
+    )
+    if member is None:
+        raise services.ProposalError("请选择要提交到的上级政协")
+    session = Session.objects.filter(committee=member.committee).order_by("-year", "-number").first()
+    if session is None:
+        raise services.ProposalError(f"{member.committee}尚未设置会议")
+    services.linkage_escalate(proposal=proposal, user=user, to_member=member, session=session)
+    return f"已在{member.committee}生成提案草稿，请完善后提交"
+
+
 HANDLERS: dict[str, Callable] = {
+    "escalate": _escalate,
     "submit": _submit,
     "withdraw": _withdraw,
     "file": _file,

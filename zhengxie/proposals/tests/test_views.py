@@ -543,3 +543,33 @@ def test_detail_office_without_chairs_sees_hint(pw, client):
     p = pw.bring_to(State.FILED)
     body = as_user(client, pw.world.office).get(detail_url(p)).content.decode()
     assert "本政协尚未录入主席、副主席" in body
+
+
+def test_linkage_escalate_over_http_and_both_sides_see_progress(pw, client):  # type: ignore[no-untyped-def]
+    from zhengxie.org.models import Session, Term
+    from zhengxie.proposals.models import Proposal
+    from zhengxie.testing.factories import MemberFactory
+
+    w = pw.world
+    local = pw.bring_to("filed")
+    provincial = MemberFactory(committee=w.province, user=w.member_user, name="张三")
+    term = Term.objects.create(committee=w.province, number=13, start_year=2023, end_year=2027)
+    Session.objects.create(committee=w.province, term=term, number=4, year=2026)
+    client.force_login(w.member_user)
+    page = client.get(reverse("proposals:detail", args=[local.pk])).content.decode()
+    assert "提交到上级政协" in page
+    response = client.post(reverse("proposals:act", args=[local.pk, "escalate"]), {"member": provincial.pk})
+    assert response.status_code == 302
+    up = Proposal.objects.get(origin=local)
+    assert (up.committee_id, up.author_id, up.state) == (w.province.pk, provincial.pk, "draft")
+    assert "广东省政协" in client.get(reverse("proposals:detail", args=[local.pk])).content.decode()
+    assert "江门市政协" in client.get(reverse("proposals:detail", args=[up.pk])).content.decode()
+
+
+def test_linkage_escalate_refused_without_higher_membership(pw, client):  # type: ignore[no-untyped-def]
+    from zhengxie.proposals.models import Proposal
+
+    local = pw.bring_to("filed")
+    client.force_login(pw.world.member_user)
+    client.post(reverse("proposals:act", args=[local.pk, "escalate"]), {"member": pw.world.sibling_member.pk})
+    assert Proposal.objects.filter(origin=local).count() == 0

@@ -148,17 +148,17 @@ class _Row:
     specials: list[SpecialCommittee]
 
 
-class _FileError(Exception):
+class SpreadsheetError(Exception):
     def __init__(self, error: RosterError) -> None:
         super().__init__(str(error))
         self.error = error
 
 
-def _file_error(message: str, column: str = "", row: int | None = None) -> _FileError:
-    return _FileError(RosterError(row=row, column=column, message=message))
+def _file_error(message: str, column: str = "", row: int | None = None) -> SpreadsheetError:
+    return SpreadsheetError(RosterError(row=row, column=column, message=message))
 
 
-def _check_container(data: bytes) -> None:
+def check_container(data: bytes) -> None:
     """Refuse anything that is not a zip, and zips that would inflate beyond reason, before openpyxl
     touches them. The sizes come from the central directory; Python's zipfile never inflates an entry
     beyond its declared size (and checks the CRC), so the declared sizes bound the work."""
@@ -188,7 +188,7 @@ def _check_container(data: bytes) -> None:
             raise _file_error("文件压缩比异常，疑似压缩炸弹，已拒绝导入")
 
 
-def _cell_text(value: Any) -> str:
+def cell_text(value: Any) -> str:
     """An Excel cell as trimmed text: 13800138000.0 -> "13800138000", True -> "是"."""
     if value is None:
         return ""
@@ -201,7 +201,7 @@ def _cell_text(value: Any) -> str:
     return str(value).strip()
 
 
-def _read_rows(data: bytes) -> tuple[list[str], list[tuple[int, tuple[Any, ...]]]]:
+def read_rows(data: bytes) -> tuple[list[str], list[tuple[int, tuple[Any, ...]]]]:
     """The header cells and the non-empty data rows (with their Excel row numbers) of the first sheet."""
     workbook = None
     try:
@@ -213,14 +213,14 @@ def _read_rows(data: bytes) -> tuple[list[str], list[tuple[int, tuple[Any, ...]]
         rows: list[tuple[int, tuple[Any, ...]]] = []
         for number, values in enumerate(sheet.iter_rows(max_col=MAX_COLUMNS, values_only=True), start=1):
             if header is None:
-                header = [_cell_text(v) for v in values]
+                header = [cell_text(v) for v in values]
                 continue
             if all(v is None or (isinstance(v, str) and not v.strip()) for v in values):
                 continue
             rows.append((number, tuple(values)))
             if len(rows) > MAX_ROWS:
                 raise _file_error(f"数据行超过{MAX_ROWS}行，请分批导入")
-    except _FileError:
+    except SpreadsheetError:
         raise
     except Exception as exc:  # openpyxl raises a wide range of errors on malformed parts
         logger.info("roster file unreadable: %r", exc)
@@ -273,7 +273,7 @@ def _parse_row(
 
     cells: dict[str, str] = {}
     for column, index in positions.items():
-        text = _cell_text(values[index] if index < len(values) else None)
+        text = cell_text(values[index] if index < len(values) else None)
         limit = MAX_LENGTHS.get(column, MAX_CELL_CHARS)
         if len(text) > limit:
             bad(column, f"内容过长（最多{limit}个字符）")
@@ -455,10 +455,10 @@ def roster_import(*, committee: Committee, data: bytes, filename: str) -> Roster
     """Validate the whole file; import every row in one transaction, or nothing if anything is wrong."""
     result = RosterResult()
     try:
-        _check_container(data)
-        header, raw_rows = _read_rows(data)
+        check_container(data)
+        header, raw_rows = read_rows(data)
         positions = _column_positions(header)
-    except _FileError as exc:
+    except SpreadsheetError as exc:
         result.errors.append(exc.error)
         return result
     except _MultiFileError as exc:

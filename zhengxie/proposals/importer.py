@@ -43,10 +43,10 @@ from zhengxie.org.models import (
 # The roster import's file-safety checks and reader, reused (see the note in the report on making them public).
 from zhengxie.org.roster import (
     RosterError,
-    _cell_text,
-    _check_container,
-    _FileError,
-    _read_rows,
+    SpreadsheetError,
+    cell_text,
+    check_container,
+    read_rows,
 )
 from zhengxie.proposals.models import (
     Assignment,
@@ -227,12 +227,12 @@ def parse_date(value: Any) -> datetime.date:
         try:
             converted = from_excel(value)
         except (ValueError, OverflowError, TypeError) as exc:
-            raise _Bad(f"不是有效日期：“{_cell_text(value)}”") from exc
+            raise _Bad(f"不是有效日期：“{cell_text(value)}”") from exc
         if not isinstance(converted, datetime.datetime | datetime.date):
-            raise _Bad(f"不是有效日期：“{_cell_text(value)}”")
+            raise _Bad(f"不是有效日期：“{cell_text(value)}”")
         result = converted.date() if isinstance(converted, datetime.datetime) else converted
     else:
-        text = _cell_text(value)
+        text = cell_text(value)
         match = next((m for m in (r.fullmatch(text) for r in _DATE_RES) if m), None)
         if match is None:
             raise _Bad(f"日期格式应为2023-05-01、2023/5/1或2023年5月1日，而不是“{text}”")
@@ -287,7 +287,7 @@ def _parse_row(
     raw: dict[str, Any] = {c: (values[i] if i < len(values) else None) for c, i in positions.items()}
     cells: dict[str, str] = {}
     for column, value in raw.items():
-        text = _cell_text(value)
+        text = cell_text(value)
         limit = MAX_LENGTHS.get(column, DEFAULT_LIMIT)
         if len(text) > limit:
             bad(column, f"内容过长（最多{limit}个字符）")
@@ -891,10 +891,10 @@ def proposals_import(*, committee: Committee, data: bytes, filename: str) -> Imp
     """Validate the whole file; import every row in one transaction, or nothing if anything is wrong."""
     result = ImportResult()
     try:
-        _check_container(data)
-        header, raw_rows = _read_rows(data)
+        check_container(data)
+        header, raw_rows = read_rows(data)
         positions = _column_positions(header)
-    except _FileError as exc:
+    except SpreadsheetError as exc:
         result.errors.append(_reworded(exc.error))
         return result
     except _HeaderErrors as exc:

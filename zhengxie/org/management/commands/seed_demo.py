@@ -8,7 +8,6 @@ from typing import Any
 from django.core.management.base import BaseCommand
 
 from zhengxie.org import demo
-from zhengxie.proposals.demo import seed_proposals
 
 
 class Command(BaseCommand):
@@ -25,5 +24,4 @@ class Command(BaseCommand):
             f"已生成演示数据：政协{stats['committees']}个，委员{stats['members']}名，"
             f"站点{stats['stations']}个，账号{stats['logins']}个；用时{time.monotonic() - started:.1f}秒"
         )
-        seed_proposals(self.stdout)
         demo.print_logins(self.stdout)

@@ -6,8 +6,6 @@ Every download starts from queries.proposals_visible_to / access_proposal (404 o
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
 from django.contrib.auth.decorators import login_required
 from django.db.models import Prefetch, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
@@ -21,8 +19,8 @@ from zhengxie.accounts.audit import audit_log
 from zhengxie.accounts.models import Role
 from zhengxie.org.models import Committee
 from zhengxie.proposals import documents
-from zhengxie.proposals.models import Assignment, Category, CoSigner, Proposal, Reply, State
-from zhengxie.proposals.queries import access_proposal, proposals_visible_to
+from zhengxie.proposals.models import Assignment, CoSigner, Proposal, Reply, State
+from zhengxie.proposals.queries import access_proposal, filter_proposals, proposals_visible_to
 
 LEDGER_ROLES = frozenset({Role.OFFICE, Role.LEADER})
 MAX_QUERY_CHARS = 50
@@ -55,25 +53,6 @@ def with_document_relations(queryset: QuerySet[Proposal]) -> QuerySet[Proposal]:
         Prefetch("replies", queryset=Reply.objects.order_by("id")),
         "feedback",
     )
-
-
-def filter_proposals(queryset: QuerySet[Proposal], params: Mapping[str, str]) -> QuerySet[Proposal]:
-    """The list page's filters: state, category, year, q (in the title), key=1."""
-    state = params.get("state", "")
-    if state in State.values:
-        queryset = queryset.filter(state=state)
-    category = params.get("category", "")
-    if category in Category.values:
-        queryset = queryset.filter(category=category)
-    year = params.get("year", "")
-    if year.isdigit() and len(year) == 4:
-        queryset = queryset.filter(session__year=int(year))
-    q = params.get("q", "").strip()[:MAX_QUERY_CHARS]
-    if q:
-        queryset = queryset.filter(title__contains=q)
-    if params.get("key") == "1":
-        queryset = queryset.filter(is_key=True)
-    return queryset
 
 
 @login_required

@@ -10,12 +10,15 @@ construction; a proposal outside it answers 404, never 403.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from django.db.models import Q, QuerySet
 from django.http import Http404
+from django.utils import timezone
 
 from zhengxie.accounts import access
 from zhengxie.accounts.models import Role, User
-from zhengxie.proposals.models import Assignment, CoSigner, Proposal, State
+from zhengxie.proposals.models import Assignment, Category, CoSigner, Proposal, State
 
 READ_ALL_ROLES = frozenset({Role.OFFICE, Role.LEADER})
 LIST_RELATED = ("committee", "session__term", "author", "party", "sector", "special_committee")
@@ -49,3 +52,28 @@ def access_proposal(user: User, proposal_id: int) -> Proposal:
     if proposal is None:
         raise Http404("未找到该提案")
     return proposal
+
+
+OVERDUE_STATES = (State.ASSIGNED, State.REHANDLING)
+
+
+def filter_proposals(queryset: QuerySet[Proposal], params: Mapping[str, str]) -> QuerySet[Proposal]:
+    """The list page's filters, shared by the list, the Excel ledger and the API:
+    state, category, year, q (in the title), key=1, overdue=1 (handling past its deadline)."""
+    state = params.get("state", "")
+    if state in State.values:
+        queryset = queryset.filter(state=state)
+    category = params.get("category", "")
+    if category in Category.values:
+        queryset = queryset.filter(category=category)
+    year = params.get("year", "")
+    if year.isdigit() and len(year) == 4:
+        queryset = queryset.filter(session__year=int(year))
+    q = params.get("q", "").strip()[:50]
+    if q:
+        queryset = queryset.filter(title__contains=q)
+    if params.get("key") == "1":
+        queryset = queryset.filter(is_key=True)
+    if params.get("overdue") == "1":
+        queryset = queryset.filter(state__in=OVERDUE_STATES, deadline__lt=timezone.localdate())
+    return queryset

@@ -42,21 +42,8 @@ UNAVAILABLE_FOR_FIRST = {State.DRAFT, State.WITHDRAWN, State.NOT_FILED, State.ME
 def proposal_list(request: HttpRequest) -> HttpResponse:
     user = request.user
     visible = queries.proposals_visible_to(user)  # type: ignore[arg-type]
-    proposals = visible
-    state = request.GET.get("state", "")
-    if state in State.values:
-        proposals = proposals.filter(state=state)
-    category = request.GET.get("category", "")
-    if category in Category.values:
-        proposals = proposals.filter(category=category)
-    year = request.GET.get("year", "")
-    if year.isdigit() and len(year) == 4:
-        proposals = proposals.filter(session__year=int(year))
+    proposals = queries.filter_proposals(visible, request.GET)
     q = request.GET.get("q", "").strip()[:50]
-    if q:
-        proposals = proposals.filter(title__contains=q)
-    if request.GET.get("key") == "1":
-        proposals = proposals.filter(is_key=True)
     page = Paginator(proposals.order_by("-session__year", "-id"), PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)

@@ -573,3 +573,19 @@ def test_linkage_escalate_refused_without_higher_membership(pw, client):  # type
     client.force_login(pw.world.member_user)
     client.post(reverse("proposals:act", args=[local.pk, "escalate"]), {"member": pw.world.sibling_member.pk})
     assert Proposal.objects.filter(origin=local).count() == 0
+
+
+def test_list_overdue_filter_shows_only_late_handling(pw, client):  # type: ignore[no-untyped-def]
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from zhengxie.proposals.models import Proposal
+
+    late = pw.bring_to("assigned")
+    Proposal.objects.filter(pk=late.pk).update(deadline=timezone.localdate() - timedelta(days=1))
+    pw.bring_to("assigned")  # deadline in three months
+    pw.bring_to("closed")
+    client.force_login(pw.world.office)
+    page = client.get(reverse("proposals:list"), {"overdue": "1"}).context["page"]
+    assert [p.pk for p in page] == [late.pk]

@@ -157,10 +157,12 @@ def proposal_submit(*, proposal: Proposal, user: User, client_token: str = "") -
         return proposal
 
 
+@transaction.atomic
 def proposal_withdraw(*, proposal: Proposal, user: User, reason: str = "") -> Proposal:
     return workflow.transition(proposal=proposal, action="withdraw", user=user, reason=reason[:500])
 
 
+@transaction.atomic
 def review_file(*, proposal: Proposal, user: User, category: str | None = None) -> Proposal:
     fields: dict[str, object] = {"reviewed_at": timezone.now()}
     if category:
@@ -170,6 +172,7 @@ def review_file(*, proposal: Proposal, user: User, category: str | None = None) 
     return proposal
 
 
+@transaction.atomic
 def review_not_file(*, proposal: Proposal, user: User, reason: str, conversion: str = "") -> Proposal:
     reason = _clean_text(reason, "不立案理由", 500)
     if conversion not in {c.value for c in Proposal.Conversion}:
@@ -185,6 +188,7 @@ def review_not_file(*, proposal: Proposal, user: User, reason: str, conversion: 
     return proposal
 
 
+@transaction.atomic
 def review_merge(*, proposal: Proposal, user: User, into: Proposal) -> Proposal:
     """并案: the merged proposal's authors keep their credit through merged_into."""
     if into.committee_id != proposal.committee_id or into.pk == proposal.pk:
@@ -295,6 +299,7 @@ def _active_assignment(proposal: Proposal, user: User) -> Assignment:
     return row
 
 
+@transaction.atomic
 def contact_record(*, proposal: Proposal, user: User, method: str, note: str) -> Contact:
     assignment = _active_assignment(proposal, user)
     return Contact.objects.create(
@@ -415,6 +420,7 @@ def first_mark(*, proposal: Proposal, user: User) -> Proposal:
     return proposal
 
 
+@transaction.atomic
 def excellent_mark(*, proposal: Proposal, user: User) -> Proposal:
     _require_office(user, proposal.committee_id)
     if proposal.state != State.CLOSED:

@@ -17,7 +17,7 @@ CODES = [s.code for s in demo.COMMITTEES]
 
 def _seed() -> str:
     out = StringIO()
-    call_command("seed_demo", stdout=out)
+    call_command("seed_demo", "--only", "org", stdout=out)
     return out.getvalue()
 
 

@@ -1,3 +1,4 @@
+import io
 from datetime import timedelta
 
 import pytest
@@ -134,3 +135,16 @@ def test_overdue_reminders_once_per_unit_user_per_proposal_per_day(pw):
     tomorrow = timezone.localdate() + timedelta(days=1)
     assert len(notify.overdue_reminders(pw.world.city, today=tomorrow)) == 2
     assert Notification.objects.filter(verb="overdue").count() == 4
+
+
+def test_remind_overdue_command_creates_reminders_through_the_queue(pw):  # type: ignore[no-untyped-def]
+    from datetime import timedelta
+
+    from django.core.management import call_command
+    from django.utils import timezone
+
+    late = pw.bring_to(State.ASSIGNED)
+    Proposal.objects.filter(pk=late.pk).update(deadline=timezone.localdate() - timedelta(days=3))
+    call_command("remind_overdue", stdout=io.StringIO())
+    call_command("remind_overdue", stdout=io.StringIO())
+    assert Notification.objects.filter(user=pw.world.unit_user, verb="overdue").count() == 1

@@ -1,19 +1,33 @@
-"""演示数据: the report committees with members, stations and one login per role."""
+"""演示数据: the report committees with members, stations and one login per role, then each
+capability's records (proposals, ...), every part through the same services users go through."""
 
 from __future__ import annotations
 
 import time
 from typing import Any
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
 from zhengxie.org import demo
 
+PARTS = ("org", "proposals")
+
 
 class Command(BaseCommand):
-    help = "生成演示数据：13个政协、委员、站点和各角色演示账号（已存在则只列出账号）"
+    help = "生成演示数据：13个政协、委员、站点、各角色演示账号及提案（已存在则只列出账号）"
+
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument(
+            "--only",
+            default=",".join(PARTS),
+            help=f"只生成其中几部分，逗号分隔：{','.join(PARTS)}（默认全部）",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        parts = [p.strip() for p in options["only"].split(",") if p.strip()]
+        unknown = sorted(set(parts) - set(PARTS))
+        if unknown or not parts:
+            raise CommandError(f"未知的部分：{'、'.join(unknown) or '（空）'}；可选：{','.join(PARTS)}")
         if demo.demo_exists():
             self.stdout.write(f"演示数据已存在（用户 {demo.ADMIN_USERNAME} 已存在），未做改动。")
             demo.print_logins(self.stdout)
@@ -24,4 +38,8 @@ class Command(BaseCommand):
             f"已生成演示数据：政协{stats['committees']}个，委员{stats['members']}名，"
             f"站点{stats['stations']}个，账号{stats['logins']}个；用时{time.monotonic() - started:.1f}秒"
         )
+        if "proposals" in parts:
+            from zhengxie.proposals.demo import seed_proposals
+
+            seed_proposals(self.stdout)
         demo.print_logins(self.stdout)

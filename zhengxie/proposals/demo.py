@@ -173,14 +173,15 @@ class _Cast:
         audit_bulk(action="create", objects=[*users, *grants], result=DEMO_RESULT)
 
 
-def _title(rng: random.Random, region: str, category: str, used: set[str]) -> str:
+def _title(rng: random.Random, region: str, category: str, used: set[str]) -> tuple[str, str]:
+    """A title and its topic, so the background speaks of the same thing."""
     for _ in range(20):
         topic = rng.choice(TOPICS[category]).format(r=region)
         title = f"{rng.choice(VERBS)}{topic}的建议"
         if title not in used:
             break
     used.add(title)
-    return title
+    return title, topic
 
 
 def _drive(cast: _Cast, p: Proposal, target: str, into: Proposal | None) -> Proposal:
@@ -281,12 +282,13 @@ def _seed_committee(committee: Committee, sessions: list[Session], rng: random.R
             else (rng.choice(cast.parties) if collective else None)
         )
         category = rng.choices(categories, weights)[0]
+        title, topic = _title(rng, region, category, used)
         p = services.proposal_draft_create(
             user=author.user,  # type: ignore[arg-type]
             author=author,
             session=session,
-            title=_title(rng, region, category, used),
-            background=BACKGROUND.format(r=region, t=rng.choice(TOPICS[category]).format(r=region)),
+            title=title,
+            background=BACKGROUND.format(r=region, t=topic),
             suggestions=SUGGESTIONS,
             category=category,
             kind=Proposal.Kind.COLLECTIVE if party else Proposal.Kind.INDIVIDUAL,

@@ -589,3 +589,21 @@ def test_list_overdue_filter_shows_only_late_handling(pw, client):  # type: igno
     client.force_login(pw.world.office)
     page = client.get(reverse("proposals:list"), {"overdue": "1"}).context["page"]
     assert [p.pk for p in page] == [late.pk]
+
+
+@pytest.mark.parametrize(
+    ("data", "expected"),
+    [({"lead": "999999"}, "承办单位无效"), ({"deadline": "2027/13/45"}, None), ({"deadline": "明年"}, None)],
+)
+def test_act_assign_unknown_unit_or_bad_date_changes_nothing(pw, client, data, expected):  # type: ignore[no-untyped-def]
+    p = pw.bring_to(State.FILED)
+    before = snapshot(p)
+    payload = {"lead": pw.world.unit.pk, **data}
+    errors = texts(
+        as_user(client, pw.world.office).post(act_url(p, "assign"), payload), django_messages.ERROR
+    )
+    assert len(errors) == 1
+    if expected:
+        assert errors == [expected]
+    assert all("\u4e00" <= ch <= "\u9fff" for ch in errors[0] if ch.isalpha())  # a Chinese message
+    assert snapshot(p) == before

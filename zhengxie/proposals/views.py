@@ -167,6 +167,8 @@ def proposal_detail(request: HttpRequest, proposal_id: int) -> HttpResponse:
         "results": forms.RESULTS,
         "ratings": forms.RATINGS,
         "categories": Category.choices,
+        "attachments": proposal.attachments.order_by("uploaded_at", "id"),
+        "can_attach": proposal.state == State.DRAFT and workflow.is_proposer(user, proposal),  # type: ignore[arg-type]
     }
     # 四级联动: both ends of a linkage show each other's progress.
     context["linked"] = [("来源提案", proposal.origin)] if proposal.origin_id else []

@@ -88,6 +88,9 @@ class Session(models.Model):
     year = models.PositiveSmallIntegerField("年度")
     opens_on = models.DateField("开幕日期", null=True, blank=True)
     closes_on = models.DateField("闭幕日期", null=True, blank=True)
+    # Proposals are received during the plenary session (大会期间) and between sessions (闭会期间)
+    # until the office closes submission for this session.
+    proposals_open = models.BooleanField("接受提案", default=True)
 
     class Meta:
         verbose_name = verbose_name_plural = "会议"

@@ -142,6 +142,10 @@ def proposal_create(request: HttpRequest, data: ProposalCreateIn) -> Any:
             background=data.background,
             suggestions=data.suggestions,
             category=data.category,
+            kind=data.kind,
+            party_id=data.party_id,
+            sector_id=data.sector_id,
+            special_committee_id=data.special_committee_id,
         )
     except workflow.TransitionError as exc:
         raise HttpError(_status(exc), str(exc)) from exc

@@ -276,11 +276,8 @@ def _seed_committee(committee: Committee, sessions: list[Session], rng: random.R
     for session, target, author in plan:
         author = author or rng.choice(cast.authors)
         collective = author is not cast.login_member and rng.random() < 0.15 and cast.parties
-        party = (
-            author.party
-            if collective and author.party_id and author.party in cast.parties
-            else (rng.choice(cast.parties) if collective else None)
-        )
+        # A collective proposal is drafted by its contact person, who must belong to the party.
+        party = author.party if collective and author.party_id and author.party in cast.parties else None
         category = rng.choices(categories, weights)[0]
         title, topic = _title(rng, region, category, used)
         p = services.proposal_draft_create(

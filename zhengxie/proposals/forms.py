@@ -30,6 +30,21 @@ class ProposalForm(forms.Form):
     category = forms.ChoiceField(
         label="类别", choices=Category.choices, error_messages={"invalid_choice": "请选择类别"}
     )
+    kind = forms.ChoiceField(
+        label="提案类型",
+        choices=Proposal.Kind.choices,
+        initial=Proposal.Kind.INDIVIDUAL,
+        required=False,
+        widget=forms.RadioSelect,
+        error_messages={"invalid_choice": "提案类型无效"},
+    )
+    proposer = forms.ChoiceField(
+        label="集体提案者",
+        choices=[("", "——")],
+        required=False,
+        help_text="集体提案时选择：您所在的党派团体、界别或专门委员会（您为联系人）",
+        error_messages={"invalid_choice": "只能以您所在的党派团体、界别或专门委员会名义提交"},
+    )
     cosigners = forms.ModelMultipleChoiceField(
         label="邀请联名委员",
         queryset=Member.objects.none(),
@@ -45,6 +60,36 @@ class ProposalForm(forms.Form):
             .exclude(pk=author.pk)
             .order_by("name", "id")
         )
+        self.fields["proposer"].choices = [("", "——"), *proposer_choices(author)]  # type: ignore[attr-defined]
+
+    def clean_kind(self) -> str:
+        return self.cleaned_data.get("kind") or Proposal.Kind.INDIVIDUAL
+
+    def clean(self) -> dict:  # type: ignore[type-arg]
+        data = super().clean() or {}
+        if data.get("kind") == Proposal.Kind.COLLECTIVE and not data.get("proposer"):
+            raise forms.ValidationError("集体提案须指定一个党派团体、界别或专门委员会")
+        return data
+
+    def group_ids(self) -> dict[str, int | None]:
+        """party_id / sector_id / special_committee_id for the service (all None for 个人提案)."""
+        ids: dict[str, int | None] = {"party_id": None, "sector_id": None, "special_committee_id": None}
+        data = self.cleaned_data
+        if data.get("kind") == Proposal.Kind.COLLECTIVE and data.get("proposer"):
+            field, pk = data["proposer"].split(":")
+            ids[f"{field}_id"] = int(pk)
+        return ids
+
+
+def proposer_choices(author: Member) -> list[tuple[str, str]]:
+    """The groups a member may speak for: their party, their sector, their special committees."""
+    rows = []
+    if author.party_id:
+        rows.append((f"party:{author.party_id}", f"党派团体：{author.party}"))
+    rows.append((f"sector:{author.sector_id}", f"界别：{author.sector}"))
+    for sc in author.special_committees.order_by("id"):
+        rows.append((f"special_committee:{sc.pk}", f"专门委员会：{sc}"))
+    return rows
 
 
 def unit_choices(committee_id: int):  # type: ignore[no-untyped-def]

@@ -166,6 +166,12 @@ class ProposalCreateIn(Schema):
     background: str = Field(max_length=20000)
     suggestions: str = Field(max_length=20000)
     category: Category = Category.OTHER
+    kind: Proposal.Kind = Proposal.Kind.INDIVIDUAL
+    party_id: int | None = Field(None, description="集体提案：以本人所在党派团体名义（三者择一）")
+    sector_id: int | None = Field(None, description="集体提案：以本人所在界别名义（三者择一）")
+    special_committee_id: int | None = Field(
+        None, description="集体提案：以本人所在专门委员会名义（三者择一）"
+    )
 
 
 class CosignerInviteIn(Schema):

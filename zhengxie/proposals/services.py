@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from zhengxie.accounts import access
 from zhengxie.accounts.models import Role, User
-from zhengxie.org.models import Committee, HandlingUnit, Member, Session
+from zhengxie.org.models import Committee, HandlingUnit, Member, Party, Sector, Session, SpecialCommittee
 from zhengxie.proposals import notify, workflow
 from zhengxie.proposals.models import (
     Assignment,
@@ -70,6 +70,13 @@ def proposal_draft_create(
         raise ProposalError("只能以本人名义起草提案")
     if session.committee_id != author.committee_id:
         raise ProposalError("会议不属于本政协")
+    proposer_kind = _proposer_kind(
+        author=author,
+        kind=kind,
+        party_id=party_id,
+        sector_id=sector_id,
+        special_committee_id=special_committee_id,
+    )
     return Proposal.objects.create(
         committee_id=author.committee_id,
         session=session,
@@ -85,6 +92,45 @@ def proposal_draft_create(
         special_committee_id=special_committee_id,
         created_by=user,
     )
+
+
+def _proposer_kind(
+    *,
+    author: Member,
+    kind: str,
+    party_id: int | None,
+    sector_id: int | None,
+    special_committee_id: int | None,
+) -> str:
+    """集体提案: exactly one party, sector or special committee of the author's committee, which the
+    author belongs to (the author is its contact person, 联系人). 个人提案 carries none of them."""
+    given = [x for x in (party_id, sector_id, special_committee_id) if x is not None]
+    if kind == Proposal.Kind.INDIVIDUAL:
+        if given:
+            raise ProposalError("个人提案不能指定党派团体、界别或专门委员会")
+        return Proposal.ProposerKind.MEMBER
+    if kind != Proposal.Kind.COLLECTIVE:
+        raise ProposalError("提案类型无效")
+    if len(given) != 1:
+        raise ProposalError("集体提案须指定一个党派团体、界别或专门委员会")
+    committee_id = author.committee_id
+    if party_id is not None:
+        if not Party.objects.filter(pk=party_id, committee_id=committee_id).exists():
+            raise ProposalError("党派团体不属于本政协")
+        if author.party_id != party_id:
+            raise ProposalError("您不是该党派团体的成员，不能代为提交")
+        return Proposal.ProposerKind.PARTY
+    if sector_id is not None:
+        if not Sector.objects.filter(pk=sector_id, committee_id=committee_id).exists():
+            raise ProposalError("界别不属于本政协")
+        if author.sector_id != sector_id:
+            raise ProposalError("您不是该界别的委员，不能代为提交")
+        return Proposal.ProposerKind.SECTOR
+    if not SpecialCommittee.objects.filter(pk=special_committee_id, committee_id=committee_id).exists():
+        raise ProposalError("专门委员会不属于本政协")
+    if not author.special_committees.filter(pk=special_committee_id).exists():
+        raise ProposalError("您不是该专门委员会的成员，不能代为提交")
+    return Proposal.ProposerKind.SPECIAL_COMMITTEE
 
 
 @transaction.atomic
@@ -136,7 +182,13 @@ def proposal_submit(*, proposal: Proposal, user: User, client_token: str = "") -
         if proposal.client_token == client_token and proposal.state != State.DRAFT:
             return proposal
     with transaction.atomic():
-        Session.objects.select_for_update().get(pk=proposal.session_id)
+        session = Session.objects.select_for_update().get(pk=proposal.session_id)
+        if not session.proposals_open:
+            raise ProposalError("本次会议已停止接收提案")
+        today = timezone.localdate()
+        during_session = bool(
+            session.opens_on and session.closes_on and session.opens_on <= today <= session.closes_on
+        )
         next_number = (
             Proposal.objects.filter(session_id=proposal.session_id).aggregate(n=Max("number"))["n"] or 0
         ) + 1
@@ -149,6 +201,7 @@ def proposal_submit(*, proposal: Proposal, user: User, client_token: str = "") -
                     "number": next_number,
                     "submitted_at": timezone.now(),
                     "client_token": client_token,
+                    "during_session": during_session,
                 },
             )
         except IntegrityError as exc:

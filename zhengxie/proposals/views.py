@@ -91,7 +91,7 @@ def proposal_create(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         if form.is_valid():
             try:
-                proposal = _create_draft(request, author, session, form.cleaned_data)
+                proposal = _create_draft(request, author, session, form)
             except workflow.TransitionError as exc:
                 messages.error(request, str(exc))
             else:
@@ -102,7 +102,10 @@ def proposal_create(request: HttpRequest) -> HttpResponse:
     return render(request, "proposals/create.html", {"form": form, "author": author, "session": session})
 
 
-def _create_draft(request: HttpRequest, author: Member, session: Session, data: dict) -> Proposal:
+def _create_draft(
+    request: HttpRequest, author: Member, session: Session, form: forms.ProposalForm
+) -> Proposal:
+    data = form.cleaned_data
     with transaction.atomic():
         proposal = services.proposal_draft_create(
             user=request.user,  # type: ignore[arg-type]
@@ -112,6 +115,8 @@ def _create_draft(request: HttpRequest, author: Member, session: Session, data: 
             background=data["background"],
             suggestions=data["suggestions"],
             category=data["category"],
+            kind=data["kind"],
+            **form.group_ids(),
         )
         if data["cosigners"]:
             services.cosigner_invite(

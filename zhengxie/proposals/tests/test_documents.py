@@ -111,6 +111,8 @@ def test_collective_proposal_docx_names_the_party(pw):  # type: ignore[no-untype
     party = PartyFactory(
         committee=pw.world.city, name="中国民主建国会江门市委员会", short_name="民建江门市委"
     )
+    pw.world.member.party = party  # the contact person belongs to the party
+    pw.world.member.save(update_fields=["party"])
     p = pw.draft(kind="collective", proposer_kind="party", party_id=party.pk)
     text = _text(_open_docx(documents.proposal_docx(p)))
     assert "提案人：民建江门市委（联系人：张三）" in text

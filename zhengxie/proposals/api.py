@@ -221,9 +221,10 @@ def merge(request: HttpRequest, proposal_id: int, data: MergeIn) -> Any:
 @router.post("/{proposal_id}/assign", response=ACT, summary="交办")
 def assign(request: HttpRequest, proposal_id: int, data: AssignIn) -> Any:
     def step(p: Proposal, user: User) -> Any:
-        lead, *co = _units(p, [data.lead_unit_id, *data.co_unit_ids])
+        lead, *split = _units(p, [data.lead_unit_id, *data.split_unit_ids])
+        co = _units(p, data.co_unit_ids) if data.co_unit_ids else []
         return services.assignment_create(
-            proposal=p, user=user, lead=lead, co_units=co, deadline=data.deadline
+            proposal=p, user=user, lead=lead, split_units=split, co_units=co, deadline=data.deadline
         )
 
     return _act(request, proposal_id, step)
@@ -241,9 +242,10 @@ def request_return(request: HttpRequest, proposal_id: int, data: ReasonIn) -> An
 @router.post("/{proposal_id}/reassign", response=ACT, summary="重新交办")
 def reassign(request: HttpRequest, proposal_id: int, data: AssignIn) -> Any:
     def step(p: Proposal, user: User) -> Any:
-        lead, *co = _units(p, [data.lead_unit_id, *data.co_unit_ids])
+        lead, *split = _units(p, [data.lead_unit_id, *data.split_unit_ids])
+        co = _units(p, data.co_unit_ids) if data.co_unit_ids else []
         return services.assignment_reassign(
-            proposal=p, user=user, lead=lead, co_units=co, deadline=data.deadline
+            proposal=p, user=user, lead=lead, split_units=split, co_units=co, deadline=data.deadline
         )
 
     return _act(request, proposal_id, step)

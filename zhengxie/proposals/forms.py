@@ -110,6 +110,12 @@ class AssignForm(forms.Form):
         queryset=HandlingUnit.objects.none(),
         error_messages={"required": "请选择主办单位", "invalid_choice": "承办单位无效"},
     )
+    split_units = forms.ModelMultipleChoiceField(
+        label="分办单位",
+        queryset=HandlingUnit.objects.none(),
+        required=False,
+        error_messages={"invalid_choice": "承办单位无效", "invalid_pk_value": "承办单位无效"},
+    )
     co_units = forms.ModelMultipleChoiceField(
         label="会办单位",
         queryset=HandlingUnit.objects.none(),
@@ -127,6 +133,7 @@ class AssignForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["lead"].queryset = unit_choices(committee_id)  # type: ignore[attr-defined]
         self.fields["co_units"].queryset = unit_choices(committee_id)  # type: ignore[attr-defined]
+        self.fields["split_units"].queryset = unit_choices(committee_id)  # type: ignore[attr-defined]
 
 
 class KeyForm(forms.Form):

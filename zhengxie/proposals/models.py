@@ -234,10 +234,11 @@ class Assignment(models.Model):
         verbose_name = verbose_name_plural = "交办"
         indexes = [models.Index(fields=["committee", "unit", "status"], name="assignment_unit_status")]
         constraints = [
+            # One active task per unit and proposal; several active leads mean 分办.
             models.UniqueConstraint(
-                fields=["proposal"],
-                condition=Q(role="lead", status="active"),
-                name="assignment_one_active_lead",
+                fields=["proposal", "unit"],
+                condition=Q(status="active"),
+                name="assignment_one_active_per_unit",
             )
         ]
 

@@ -201,6 +201,7 @@ class MergeIn(Schema):
 
 class AssignIn(Schema):
     lead_unit_id: int
+    split_unit_ids: list[int] = Field(default_factory=list, max_length=20)  # 分办: further leads
     co_unit_ids: list[int] = Field(default_factory=list, max_length=20)
     deadline: date | None = None
 

@@ -268,12 +268,19 @@ def _check_units(proposal: Proposal, units: list[HandlingUnit]) -> None:
 
 
 def _create_assignments(
-    proposal: Proposal, lead: HandlingUnit, co_units: list[HandlingUnit], deadline: date
+    proposal: Proposal,
+    lead: HandlingUnit,
+    co_units: list[HandlingUnit],
+    deadline: date,
+    split_units: list[HandlingUnit] | None = None,
 ) -> None:
+    """主办 and 会办 units; with 分办, every split unit is a lead answering its own part."""
+    leads = [lead, *(split_units or [])]
     rows = [
         Assignment(
-            proposal=proposal, committee_id=proposal.committee_id, unit=lead, role="lead", deadline=deadline
+            proposal=proposal, committee_id=proposal.committee_id, unit=u, role="lead", deadline=deadline
         )
+        for u in leads
     ]
     rows += [
         Assignment(
@@ -292,18 +299,20 @@ def assignment_create(
     user: User,
     lead: HandlingUnit,
     co_units: list[HandlingUnit] | None = None,
+    split_units: list[HandlingUnit] | None = None,
     deadline: date | None = None,
 ) -> Proposal:
     co_units = co_units or []
+    split_units = split_units or []
     _require_office(user, proposal.committee_id)
-    _check_units(proposal, [lead, *co_units])
+    _check_units(proposal, [lead, *split_units, *co_units])
     deadline = deadline or (timezone.localdate() + timedelta(days=HANDLING_DAYS))
     if deadline <= timezone.localdate():
         raise ProposalError("办理期限须晚于今天")
     proposal = workflow.transition(
         proposal=proposal, action="assign", user=user, update_fields={"deadline": deadline}
     )
-    _create_assignments(proposal, lead, co_units, deadline)
+    _create_assignments(proposal, lead, co_units, deadline, split_units)
     notify.assigned(proposal)
     return proposal
 
@@ -327,16 +336,18 @@ def assignment_reassign(
     user: User,
     lead: HandlingUnit,
     co_units: list[HandlingUnit] | None = None,
+    split_units: list[HandlingUnit] | None = None,
     deadline: date | None = None,
 ) -> Proposal:
     co_units = co_units or []
+    split_units = split_units or []
     _require_office(user, proposal.committee_id)
-    _check_units(proposal, [lead, *co_units])
+    _check_units(proposal, [lead, *split_units, *co_units])
     deadline = deadline or (timezone.localdate() + timedelta(days=HANDLING_DAYS))
     proposal = workflow.transition(
         proposal=proposal, action="reassign", user=user, update_fields={"deadline": deadline}
     )
-    _create_assignments(proposal, lead, co_units, deadline)
+    _create_assignments(proposal, lead, co_units, deadline, split_units)
     notify.assigned(proposal)
     return proposal
 
@@ -386,6 +397,28 @@ def reply_record(
         )
     if result not in {r.value for r in Reply.Result}:
         raise ProposalError("请选择办理结果（A、B或C）")
+    # 分办: each lead answers its part; the proposal counts as replied when the last part is. The row
+    # lock makes two leads replying at once see each other, so exactly one of them moves the state.
+    Proposal.objects.select_for_update().filter(pk=proposal.pk).first()
+    other_leads = Assignment.objects.filter(
+        proposal=proposal, role=Assignment.Role.LEAD, status=Assignment.Status.ACTIVE
+    ).exclude(pk=assignment.pk)
+    if other_leads.exists():
+        if proposal.state not in (State.ASSIGNED, State.REHANDLING):
+            raise ProposalError("当前状态不能答复")
+        reply = Reply.objects.create(
+            proposal=proposal,
+            committee_id=proposal.committee_id,
+            unit=assignment.unit,
+            role="lead",
+            result=result,
+            letter=letter,
+            doc_number=doc_number.strip()[:60],
+            round=rnd,
+        )
+        assignment.status = Assignment.Status.DONE
+        assignment.save(update_fields=["status"])
+        return reply
     workflow.transition(proposal=proposal, action="reply", user=user)
     reply = Reply.objects.create(
         proposal=proposal,

@@ -257,6 +257,7 @@ def _assign(request, proposal, user):  # type: ignore[no-untyped-def]
         user=user,
         lead=data["lead"],
         co_units=list(data["co_units"]),
+        split_units=list(data["split_units"]),
         deadline=data["deadline"],
     )
     return "已交办"
@@ -269,6 +270,7 @@ def _reassign(request, proposal, user):  # type: ignore[no-untyped-def]
         user=user,
         lead=data["lead"],
         co_units=list(data["co_units"]),
+        split_units=list(data["split_units"]),
         deadline=data["deadline"],
     )
     return "已重新交办"

@@ -253,3 +253,22 @@ def test_openapi_lists_the_proposal_operations(client, db):
         "contact", "reply", "rate", "cosign", "cosigners",
     ]:  # fmt: skip
         assert f"/api/v1/proposals/{{proposal_id}}/{action}" in paths
+
+
+def test_split_assignment_over_api(pw, api):
+    w = pw.world
+    p = pw.bring_to(State.FILED)
+    r = api(w.office).post(
+        f"/{p.pk}/assign", {"lead_unit_id": w.unit.pk, "split_unit_ids": [pw.other_unit.pk]}
+    )
+    assert r.status_code == 200, r.content
+    assert {(a["unit"], a["role"]) for a in r.json()["assignments"]} == {
+        ("江门市教育局", "lead"),
+        ("江门市住房和城乡建设局", "lead"),
+    }
+    assert (
+        api(w.unit_user).post(f"/{p.pk}/reply", {"letter": "第一部分", "result": "A"}).json()["state"]
+        == "assigned"
+    )
+    r = api(pw.other_unit_user).post(f"/{p.pk}/reply", {"letter": "第二部分", "result": "B"})
+    assert r.json()["state"] == "replied"

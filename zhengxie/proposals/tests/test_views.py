@@ -607,3 +607,15 @@ def test_act_assign_unknown_unit_or_bad_date_changes_nothing(pw, client, data, e
         assert errors == [expected]
     assert all("\u4e00" <= ch <= "\u9fff" for ch in errors[0] if ch.isalpha())  # a Chinese message
     assert snapshot(p) == before
+
+
+def test_act_assign_with_split_units_creates_several_leads(pw, client):  # type: ignore[no-untyped-def]
+    from zhengxie.proposals.models import Assignment
+
+    p = pw.bring_to(State.FILED)
+    payload = {"lead": pw.world.unit.pk, "split_units": [pw.other_unit.pk]}
+    as_user(client, pw.world.office).post(act_url(p, "assign"), payload)
+    assert sorted(Assignment.objects.filter(proposal=p).values_list("unit__name", "role")) == [
+        ("江门市住房和城乡建设局", "lead"),
+        ("江门市教育局", "lead"),
+    ]

@@ -230,3 +230,50 @@ def test_control_characters_are_removed_before_saving(pw):
     p = pw.draft(title="关于\x00加装\x07电梯的建议", background="第一段\n第二段\t续")
     p.refresh_from_db()
     assert (p.title, p.background) == ("关于加装电梯的建议", "第一段\n第二段\t续")
+
+
+def test_split_assignment_is_replied_when_every_lead_has_answered(pw):
+    p = pw.bring_to(State.FILED)
+    p = services.assignment_create(
+        proposal=p, user=pw.world.office, lead=pw.world.unit, split_units=[pw.other_unit]
+    )
+    services.reply_record(proposal=p, user=pw.world.unit_user, letter="教育部分已落实", result="A")
+    p.refresh_from_db()
+    assert p.state == State.ASSIGNED
+    with pytest.raises(workflow.TransitionError):
+        services.reply_record(proposal=p, user=pw.world.unit_user, letter="再答一次", result="A")
+    services.reply_record(proposal=p, user=pw.other_unit_user, letter="住建部分列入计划", result="B")
+    p.refresh_from_db()
+    assert p.state == State.REPLIED
+    assert list(Reply.objects.filter(proposal=p).values_list("unit__name", "result").order_by("id")) == [
+        ("江门市教育局", "A"),
+        ("江门市住房和城乡建设局", "B"),
+    ]
+    assert Transition.objects.filter(proposal=p, action="reply").count() == 1
+
+
+def test_split_assignment_rehandling_needs_every_lead_again(pw):
+    p = pw.bring_to(State.FILED)
+    p = services.assignment_create(
+        proposal=p, user=pw.world.office, lead=pw.world.unit, split_units=[pw.other_unit]
+    )
+    for user in (pw.world.unit_user, pw.other_unit_user):
+        services.reply_record(proposal=p, user=user, letter="答复", result="B")
+    p.refresh_from_db()
+    services.feedback_record(proposal=p, user=pw.world.member_user, rating="dissatisfied")
+    p.refresh_from_db()
+    services.reply_record(proposal=p, user=pw.world.unit_user, letter="再次答复", result="A")
+    p.refresh_from_db()
+    assert p.state == State.REHANDLING
+    services.reply_record(proposal=p, user=pw.other_unit_user, letter="再次答复", result="A")
+    p.refresh_from_db()
+    assert p.state == State.REPLIED
+
+
+def test_split_with_the_same_unit_twice_is_refused(pw):
+    p = pw.bring_to(State.FILED)
+    with pytest.raises(services.ProposalError, match="承办单位重复"):
+        services.assignment_create(
+            proposal=p, user=pw.world.office, lead=pw.world.unit, split_units=[pw.world.unit]
+        )
+    assert Assignment.objects.count() == 0

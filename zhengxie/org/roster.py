@@ -12,6 +12,7 @@ import datetime
 import io
 import logging
 import zipfile
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -233,26 +234,29 @@ def read_rows(data: bytes) -> tuple[list[str], list[tuple[int, tuple[Any, ...]]]
     return header, rows
 
 
-def _column_positions(header: list[str]) -> dict[str, int]:
+def column_positions(header: list[str], columns: Iterable[str], required: Iterable[str]) -> dict[str, int]:
+    """Where each known column sits; extra columns are ignored, a trailing * on a name is allowed.
+    Raises HeaderErrors naming every duplicated or missing column. Shared by the spreadsheet imports."""
+    known = set(columns)
     positions: dict[str, int] = {}
     errors: list[RosterError] = []
     for index, raw in enumerate(header):
         name = raw.strip().rstrip("*＊").strip()
-        if name not in COLUMNS:
+        if name not in known:
             continue  # extra columns are ignored
         if name in positions:
             errors.append(RosterError(row=1, column=name, message="表头中该列出现了两次"))
             continue
         positions[name] = index
-    for name in REQUIRED_COLUMNS:
+    for name in required:
         if name not in positions:
             errors.append(RosterError(row=1, column=name, message=f"缺少必填列「{name}」"))
     if errors:
-        raise _MultiFileError(errors)
+        raise HeaderErrors(errors)
     return positions
 
 
-class _MultiFileError(Exception):
+class HeaderErrors(Exception):
     def __init__(self, errors: list[RosterError]) -> None:
         super().__init__("; ".join(str(e) for e in errors))
         self.errors = errors
@@ -457,11 +461,11 @@ def roster_import(*, committee: Committee, data: bytes, filename: str) -> Roster
     try:
         check_container(data)
         header, raw_rows = read_rows(data)
-        positions = _column_positions(header)
+        positions = column_positions(header, COLUMNS, REQUIRED_COLUMNS)
     except SpreadsheetError as exc:
         result.errors.append(exc.error)
         return result
-    except _MultiFileError as exc:
+    except HeaderErrors as exc:
         result.errors.extend(exc.errors)
         return result
     if not raw_rows:

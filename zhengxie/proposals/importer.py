@@ -40,12 +40,14 @@ from zhengxie.org.models import (
     Term,
 )
 
-# The roster import's file-safety checks and reader, reused (see the note in the report on making them public).
+# The spreadsheet safety checks, reader and header parsing shared with the roster import.
 from zhengxie.org.roster import (
+    HeaderErrors,
     RosterError,
     SpreadsheetError,
     cell_text,
     check_container,
+    column_positions,
     read_rows,
 )
 from zhengxie.proposals.models import (
@@ -485,31 +487,6 @@ def _parse_row(
     )
 
 
-def _column_positions(header: list[str]) -> dict[str, int]:
-    positions: dict[str, int] = {}
-    errors: list[RosterError] = []
-    for index, raw in enumerate(header):
-        name = raw.strip().rstrip("*＊").strip()
-        if name not in COLUMNS:
-            continue
-        if name in positions:
-            errors.append(RosterError(row=1, column=name, message="表头中该列出现了两次"))
-            continue
-        positions[name] = index
-    for name in REQUIRED_COLUMNS:
-        if name not in positions:
-            errors.append(RosterError(row=1, column=name, message=f"缺少必填列「{name}」"))
-    if errors:
-        raise _HeaderErrors(errors)
-    return positions
-
-
-class _HeaderErrors(Exception):
-    def __init__(self, errors: list[RosterError]) -> None:
-        super().__init__("; ".join(str(e) for e in errors))
-        self.errors = errors
-
-
 def _reworded(error: RosterError) -> RosterError:
     """The roster reader's messages speak of the roster (花名册); here the file is a proposal list."""
     message = (
@@ -893,11 +870,11 @@ def proposals_import(*, committee: Committee, data: bytes, filename: str) -> Imp
     try:
         check_container(data)
         header, raw_rows = read_rows(data)
-        positions = _column_positions(header)
+        positions = column_positions(header, COLUMNS, REQUIRED_COLUMNS)
     except SpreadsheetError as exc:
         result.errors.append(_reworded(exc.error))
         return result
-    except _HeaderErrors as exc:
+    except HeaderErrors as exc:
         result.errors.extend(exc.errors)
         return result
     if not raw_rows:

@@ -218,16 +218,20 @@ def merge(request: HttpRequest, proposal_id: int, data: MergeIn) -> Any:
     return _act(request, proposal_id, step)
 
 
-@router.post("/{proposal_id}/assign", response=ACT, summary="交办")
-def assign(request: HttpRequest, proposal_id: int, data: AssignIn) -> Any:
+def _assignment_step(service: Any, data: AssignIn) -> Any:
     def step(p: Proposal, user: User) -> Any:
         lead, *split = _units(p, [data.lead_unit_id, *data.split_unit_ids])
         co = _units(p, data.co_unit_ids) if data.co_unit_ids else []
-        return services.assignment_create(
+        return service(
             proposal=p, user=user, lead=lead, split_units=split, co_units=co, deadline=data.deadline
         )
 
-    return _act(request, proposal_id, step)
+    return step
+
+
+@router.post("/{proposal_id}/assign", response=ACT, summary="交办")
+def assign(request: HttpRequest, proposal_id: int, data: AssignIn) -> Any:
+    return _act(request, proposal_id, _assignment_step(services.assignment_create, data))
 
 
 @router.post("/{proposal_id}/request_return", response=ACT, summary="承办单位申请退回")
@@ -241,14 +245,7 @@ def request_return(request: HttpRequest, proposal_id: int, data: ReasonIn) -> An
 
 @router.post("/{proposal_id}/reassign", response=ACT, summary="重新交办")
 def reassign(request: HttpRequest, proposal_id: int, data: AssignIn) -> Any:
-    def step(p: Proposal, user: User) -> Any:
-        lead, *split = _units(p, [data.lead_unit_id, *data.split_unit_ids])
-        co = _units(p, data.co_unit_ids) if data.co_unit_ids else []
-        return services.assignment_reassign(
-            proposal=p, user=user, lead=lead, split_units=split, co_units=co, deadline=data.deadline
-        )
-
-    return _act(request, proposal_id, step)
+    return _act(request, proposal_id, _assignment_step(services.assignment_reassign, data))
 
 
 @router.post("/{proposal_id}/contact", response=ACT, summary="记录与提案者的沟通")

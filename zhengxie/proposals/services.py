@@ -292,6 +292,32 @@ def _create_assignments(
         row.save()
 
 
+def _assign(
+    *,
+    action: str,
+    proposal: Proposal,
+    user: User,
+    lead: HandlingUnit,
+    co_units: list[HandlingUnit] | None,
+    split_units: list[HandlingUnit] | None,
+    deadline: date | None,
+) -> Proposal:
+    """交办 and 重新交办 differ only in the move they make: the same checks, rows and notices."""
+    co_units = co_units or []
+    split_units = split_units or []
+    _require_office(user, proposal.committee_id)
+    _check_units(proposal, [lead, *split_units, *co_units])
+    deadline = deadline or (timezone.localdate() + timedelta(days=HANDLING_DAYS))
+    if deadline <= timezone.localdate():
+        raise ProposalError("办理期限须晚于今天")
+    proposal = workflow.transition(
+        proposal=proposal, action=action, user=user, update_fields={"deadline": deadline}
+    )
+    _create_assignments(proposal, lead, co_units, deadline, split_units)
+    notify.assigned(proposal)
+    return proposal
+
+
 @transaction.atomic
 def assignment_create(
     *,
@@ -302,31 +328,15 @@ def assignment_create(
     split_units: list[HandlingUnit] | None = None,
     deadline: date | None = None,
 ) -> Proposal:
-    co_units = co_units or []
-    split_units = split_units or []
-    _require_office(user, proposal.committee_id)
-    _check_units(proposal, [lead, *split_units, *co_units])
-    deadline = deadline or (timezone.localdate() + timedelta(days=HANDLING_DAYS))
-    if deadline <= timezone.localdate():
-        raise ProposalError("办理期限须晚于今天")
-    proposal = workflow.transition(
-        proposal=proposal, action="assign", user=user, update_fields={"deadline": deadline}
+    return _assign(
+        action="assign",
+        proposal=proposal,
+        user=user,
+        lead=lead,
+        co_units=co_units,
+        split_units=split_units,
+        deadline=deadline,
     )
-    _create_assignments(proposal, lead, co_units, deadline, split_units)
-    notify.assigned(proposal)
-    return proposal
-
-
-@transaction.atomic
-def assignment_request_return(*, proposal: Proposal, user: User, reason: str) -> Proposal:
-    reason = _clean_text(reason, "退回理由", 500)
-    proposal = workflow.transition(proposal=proposal, action="request_return", user=user, reason=reason)
-    for row in Assignment.objects.filter(proposal=proposal, status=Assignment.Status.ACTIVE):
-        row.status = Assignment.Status.RETURNED
-        row.return_reason = reason
-        row.save(update_fields=["status", "return_reason"])
-    notify.return_requested(proposal)
-    return proposal
 
 
 @transaction.atomic
@@ -339,16 +349,26 @@ def assignment_reassign(
     split_units: list[HandlingUnit] | None = None,
     deadline: date | None = None,
 ) -> Proposal:
-    co_units = co_units or []
-    split_units = split_units or []
-    _require_office(user, proposal.committee_id)
-    _check_units(proposal, [lead, *split_units, *co_units])
-    deadline = deadline or (timezone.localdate() + timedelta(days=HANDLING_DAYS))
-    proposal = workflow.transition(
-        proposal=proposal, action="reassign", user=user, update_fields={"deadline": deadline}
+    return _assign(
+        action="reassign",
+        proposal=proposal,
+        user=user,
+        lead=lead,
+        co_units=co_units,
+        split_units=split_units,
+        deadline=deadline,
     )
-    _create_assignments(proposal, lead, co_units, deadline, split_units)
-    notify.assigned(proposal)
+
+
+@transaction.atomic
+def assignment_request_return(*, proposal: Proposal, user: User, reason: str) -> Proposal:
+    reason = _clean_text(reason, "退回理由", 500)
+    proposal = workflow.transition(proposal=proposal, action="request_return", user=user, reason=reason)
+    for row in Assignment.objects.filter(proposal=proposal, status=Assignment.Status.ACTIVE):
+        row.status = Assignment.Status.RETURNED
+        row.return_reason = reason
+        row.save(update_fields=["status", "return_reason"])
+    notify.return_requested(proposal)
     return proposal
 
 

@@ -10,13 +10,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date
 
-from django.db import IntegrityError, transaction
 from django.db.models import Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
 from zhengxie.accounts.models import Role, User
 from zhengxie.notices.models import Notification
+from zhengxie.notices.services import notify_users, office_users
 from zhengxie.proposals.models import Assignment, CoSigner, Proposal, State
 
 
@@ -26,14 +26,6 @@ def _url(proposal: Proposal) -> str:
 
 def _name(proposal: Proposal) -> str:
     return f"《{proposal.title}》"
-
-
-def office_users(committee_id: int) -> list[User]:
-    return list(
-        User.objects.filter(
-            is_active=True, grants__committee_id=committee_id, grants__role=Role.OFFICE
-        ).distinct()
-    )
 
 
 def unit_users(committee_id: int, unit_ids: Iterable[int]) -> list[User]:
@@ -70,33 +62,15 @@ def notify(
     *, proposal: Proposal | None, committee_id: int, users: Iterable[User], verb: str, title: str, key: str
 ) -> list[Notification]:
     """One notification per user (key + user id is the dedupe key); returns the rows written now."""
-    made = []
-    for user in {u.pk: u for u in users}.values():
-        dedupe_key = f"{key}:u{user.pk}"[:200]
-        try:
-            with transaction.atomic():
-                row, created = Notification.objects.get_or_create(
-                    dedupe_key=dedupe_key,
-                    defaults={
-                        "committee_id": committee_id,
-                        "user": user,
-                        "verb": verb,
-                        "title": title[:200],
-                        "url": _url(proposal) if proposal is not None else "",
-                        "proposal": proposal,
-                    },
-                )
-        except IntegrityError:  # the same step, retried at the same moment elsewhere
-            continue
-        if not created:
-            continue
-        made.append(row)
-        if user.email:
-            from zhengxie.proposals.tasks import send_notice_email
-            from zhengxie.tasks.queue import enqueue_on_commit
-
-            enqueue_on_commit(send_notice_email, row.pk)
-    return made
+    return notify_users(
+        committee_id=committee_id,
+        users=users,
+        verb=verb,
+        title=title,
+        key=key,
+        url=_url(proposal) if proposal is not None else "",
+        proposal=proposal,
+    )
 
 
 def _step(proposal: Proposal, verb: str, users: Iterable[User], title: str) -> list[Notification]:

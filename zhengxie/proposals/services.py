@@ -23,6 +23,7 @@ from zhengxie.proposals.models import (
     State,
     Supervision,
 )
+from zhengxie.text import clean_text
 
 HANDLING_DAYS = 91  # 交办之日起三个月内办复
 MAX_TITLE = 200
@@ -38,17 +39,8 @@ def _require_office(user: User, committee_id: int) -> None:
         raise ProposalError("您无权执行此操作")
 
 
-# C0 control characters other than tab and newlines: PostgreSQL refuses NUL, and none belongs in a document.
-_CONTROL = dict.fromkeys(c for c in range(32) if c not in (9, 10, 13))
-
-
 def _clean_text(value: str, label: str, limit: int, required: bool = True) -> str:
-    value = (value or "").translate(_CONTROL).strip()
-    if required and not value:
-        raise ProposalError(f"{label}不能为空")
-    if len(value) > limit:
-        raise ProposalError(f"{label}不能超过{limit}字")
-    return value
+    return clean_text(value, label, limit, required=required, error=ProposalError)
 
 
 def proposal_draft_create(

@@ -7,26 +7,17 @@ Transition row, and saves; the audit row comes from the audit signal on save.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Literal
 
-from django.db import transaction
-from django.utils import timezone
-
+from zhengxie import statemachine
 from zhengxie.accounts import access
 from zhengxie.accounts.models import Role, User
 from zhengxie.proposals.models import Assignment, Proposal, State, Transition
+from zhengxie.statemachine import ConcurrentChange, Move, TransitionError
+
+__all__ = ["TERMINAL", "TRANSITIONS", "ConcurrentChange", "Move", "TransitionError", "transition"]
 
 Actor = Literal["proposer", "office", "lead_unit"]
-
-
-@dataclass(frozen=True)
-class Move:
-    action: str
-    source: State
-    target: State
-    actor: Actor
-    label: str
 
 
 TRANSITIONS: tuple[Move, ...] = (
@@ -46,19 +37,8 @@ TRANSITIONS: tuple[Move, ...] = (
 TERMINAL = frozenset({State.WITHDRAWN, State.NOT_FILED, State.MERGED, State.CLOSED})
 
 
-class TransitionError(Exception):
-    """A move not in the table, or by the wrong actor; the message is shown to the user."""
-
-
-class ConcurrentChange(TransitionError):
-    pass
-
-
 def find_move(action: str, source: str) -> Move:
-    for move in TRANSITIONS:
-        if move.action == action and move.source == source:
-            return move
-    raise TransitionError(f"当前状态“{State(source).label}”不能执行此操作")
+    return statemachine.find_move(TRANSITIONS, action, source, State(source).label)
 
 
 def is_proposer(user: User, proposal: Proposal) -> bool:
@@ -97,19 +77,9 @@ def transition(
     update_fields: dict[str, object] | None = None,
 ) -> Proposal:
     """Make one move. Side effects: row lock, Transition row, save (audit row by signal)."""
-    move = find_move(action, proposal.state)
-    if not actor_allowed(user, proposal, move.actor):
-        raise TransitionError("您无权执行此操作")
-    with transaction.atomic():
-        locked = Proposal.objects.select_for_update().get(pk=proposal.pk)
-        if locked.state != move.source or locked.version != proposal.version:
-            raise ConcurrentChange("该提案已被他人处理，请刷新后重试")
-        fields = {"state": move.target, "version": locked.version + 1, **(update_fields or {})}
-        for name, value in fields.items():
-            setattr(locked, name, value)
-        locked.updated_at = timezone.now()
-        locked.save(update_fields=[*fields, "updated_at"])
-        Transition.objects.create(
+
+    def history(locked: Proposal, move: Move) -> Transition:
+        return Transition.objects.create(
             proposal=locked,
             action=move.action,
             from_state=move.source,
@@ -117,6 +87,15 @@ def transition(
             actor=user,
             reason=reason,
         )
-    for name in ("state", "version", *fields):
-        setattr(proposal, name, getattr(locked, name))
+
+    statemachine.apply(
+        obj=proposal,
+        moves=TRANSITIONS,
+        action=action,
+        user=user,
+        allowed=actor_allowed,  # type: ignore[arg-type]
+        history=history,  # type: ignore[arg-type]
+        update_fields=update_fields,
+        stale_message="该提案已被他人处理，请刷新后重试",
+    )
     return proposal

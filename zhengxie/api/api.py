@@ -13,6 +13,9 @@ from zhengxie.accounts import access
 from zhengxie.accounts.models import Role
 from zhengxie.api.auth import SessionAuth, TokenAuth
 from zhengxie.api.schemas import CommitteeStatsOut, GrantOut, MemberOut, MeOut
+from zhengxie.consultations.api import router as consultations_router
+from zhengxie.grassroots.api import router as grassroots_router
+from zhengxie.opinions.api import router as opinions_router
 from zhengxie.org.models import Committee, Member
 from zhengxie.proposals.api import router as proposals_router
 
@@ -85,3 +88,6 @@ def committee_stats(request: HttpRequest, committee_id: int) -> CommitteeStatsOu
 api.add_router("/accounts", accounts_router)
 api.add_router("/org", org_router)
 api.add_router("/proposals", proposals_router)
+api.add_router("/opinions", opinions_router)
+api.add_router("/concerns", grassroots_router)
+api.add_router("/consultations", consultations_router)

@@ -3,6 +3,7 @@ capability's records (proposals, ...), every part through the same services user
 
 from __future__ import annotations
 
+import importlib
 import time
 from typing import Any
 
@@ -10,7 +11,14 @@ from django.core.management.base import BaseCommand, CommandError
 
 from zhengxie.org import demo
 
-PARTS = ("org", "proposals")
+PARTS = ("org", "proposals", "consultations", "opinions", "concerns")
+# Each later part: (module, function), called with stdout after the organisation exists.
+SEEDERS = {
+    "proposals": ("zhengxie.proposals.demo", "seed_proposals"),
+    "consultations": ("zhengxie.consultations.demo", "seed_consultations"),
+    "opinions": ("zhengxie.opinions.demo", "seed_opinions"),
+    "concerns": ("zhengxie.grassroots.demo", "seed_concerns"),
+}
 
 
 class Command(BaseCommand):
@@ -38,8 +46,8 @@ class Command(BaseCommand):
             f"已生成演示数据：政协{stats['committees']}个，委员{stats['members']}名，"
             f"站点{stats['stations']}个，账号{stats['logins']}个；用时{time.monotonic() - started:.1f}秒"
         )
-        if "proposals" in parts:
-            from zhengxie.proposals.demo import seed_proposals
-
-            seed_proposals(self.stdout)
+        for part in PARTS[1:]:
+            if part in parts:
+                module, function = SEEDERS[part]
+                getattr(importlib.import_module(module), function)(self.stdout)
         demo.print_logins(self.stdout)

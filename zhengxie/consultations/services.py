@@ -1,0 +1,399 @@
+"""Consultation services: holding a consultation, its participants, and the closed loop of its agreed items.
+Each validates, checks the actor and writes its rows, duty records and notifications in one transaction;
+errors are ConsultationError with a Chinese message and change nothing."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.db import transaction
+from django.db.models import Max
+from django.urls import reverse
+from django.utils import timezone
+
+from zhengxie.accounts import access
+from zhengxie.accounts.models import Role, User
+from zhengxie.consultations import workflow
+from zhengxie.consultations.models import (
+    Consultation,
+    Form,
+    Outcome,
+    OutcomeProgress,
+    OutcomeState,
+    Participant,
+)
+from zhengxie.duties.models import DutyKind
+from zhengxie.duties.services import record_duty
+from zhengxie.notices.services import member_users, notify_users
+from zhengxie.org.models import Committee, HandlingUnit, Member, SpecialCommittee, Station
+from zhengxie.text import clean_text
+
+
+class ConsultationError(workflow.TransitionError):
+    pass
+
+
+def _text(value: str, label: str, limit: int, required: bool = True) -> str:
+    return clean_text(value, label, limit, required=required, error=ConsultationError)
+
+
+def _require_office(user: User, committee_id: int) -> None:
+    if not access.has_role(user, committee_id, {Role.OFFICE}):
+        raise ConsultationError("您无权执行此操作")
+
+
+def consultation_url(consultation: Consultation) -> str:
+    return reverse("consultations:detail", args=[consultation.pk])
+
+
+def _locked(consultation: Consultation) -> Consultation:
+    locked = Consultation.objects.select_for_update().get(pk=consultation.pk)
+    if locked.version != consultation.version:
+        raise workflow.statemachine.ConcurrentChange("该协商活动已被他人修改，请刷新后重试")
+    return locked
+
+
+@transaction.atomic
+def consultation_create(
+    *,
+    user: User,
+    committee: Committee,
+    title: str,
+    held_on: date,
+    kind: str = Consultation.Kind.CONSULTATION,
+    form: str = "",
+    series: str = "",
+    topic_id: int | None = None,
+    place: str = "",
+    station_id: int | None = None,
+    lead_id: int | None = None,
+    summary: str = "",
+) -> Consultation:
+    """The office organises a consultation (or a research or inspection trip). A station's members may
+    also call a micro consultation at their own station, e.g. for a concern raised there."""
+    station = Station.objects.filter(pk=station_id, committee=committee).first() if station_id else None
+    if station_id and station is None:
+        raise ConsultationError("请选择本政协的站点")
+    if not workflow.may_manage(user, Consultation(committee=committee, form=form, station=station)):
+        raise ConsultationError("您无权执行此操作")
+    if kind not in Consultation.Kind.values:
+        raise ConsultationError("活动类型无效")
+    if kind == Consultation.Kind.CONSULTATION and form not in Form.values:
+        raise ConsultationError("请选择协商形式")
+    if form and form not in Form.values:
+        raise ConsultationError("协商形式无效")
+    topic = None
+    if topic_id:
+        from zhengxie.consultations.models import Topic
+
+        topic = Topic.objects.filter(pk=topic_id, committee=committee).first()
+        if topic is None:
+            raise ConsultationError("请选择本政协年度计划中的议题")
+    lead = SpecialCommittee.objects.filter(pk=lead_id, committee=committee).first() if lead_id else None
+    if lead_id and lead is None:
+        raise ConsultationError("请选择本政协的专门委员会")
+    return Consultation.objects.create(
+        committee=committee,
+        kind=kind,
+        form=form,
+        series=_text(series, "协商品牌", 40, required=False),
+        topic=topic,
+        title=_text(title, "主题", 200),
+        held_on=held_on,
+        place=_text(place, "地点", 200, required=False)
+        or (station.address or station.name if station else ""),
+        station=station,
+        lead=lead,
+        summary=_text(summary, "协商情况", 20000, required=False),
+        created_by=user,
+    )
+
+
+def _require_manager(user: User, consultation: Consultation) -> None:
+    if not workflow.may_manage(user, consultation):
+        raise ConsultationError("您无权执行此操作")
+
+
+@transaction.atomic
+def participant_add(
+    *,
+    consultation: Consultation,
+    user: User,
+    member: Member | None = None,
+    name: str = "",
+    kind: str = Participant.Kind.MEMBER,
+    organisation: str = "",
+) -> Participant:
+    _require_manager(user, consultation)
+    if consultation.state in (Consultation.State.CLOSED, Consultation.State.CANCELLED):
+        raise ConsultationError("活动已结束，不能再添加参加人员")
+    if kind not in Participant.Kind.values:
+        raise ConsultationError("参加人员身份无效")
+    if member is not None:
+        if (
+            member.committee_id != consultation.committee_id
+            and member.resident_committee_id != consultation.committee_id
+        ):
+            raise ConsultationError("只能邀请本政协委员")
+        if Participant.objects.filter(consultation=consultation, member=member).exists():
+            raise ConsultationError(f"{member.name}已在参加人员中")
+        name, kind = member.name, Participant.Kind.MEMBER
+    elif kind == Participant.Kind.MEMBER:
+        raise ConsultationError("请选择委员")
+    return Participant.objects.create(
+        consultation=consultation,
+        committee_id=consultation.committee_id,
+        member=member,
+        name=_text(name, "姓名", 30),
+        kind=kind,
+        organisation=_text(organisation, "单位/身份", 100, required=False),
+    )
+
+
+def _duty_kind(consultation: Consultation) -> str:
+    return DutyKind.CONSULTATION if consultation.kind == Consultation.Kind.CONSULTATION else DutyKind.RESEARCH
+
+
+def _record_attendance_duty(consultation: Consultation, participant: Participant) -> None:
+    if participant.member_id is None or participant.attendance != Participant.Attendance.ATTENDED:
+        return
+    if consultation.state == Consultation.State.PLANNED:
+        return
+    record_duty(
+        member=participant.member,  # type: ignore[arg-type]
+        kind=_duty_kind(consultation),
+        source=consultation,
+        title=f"参加{consultation.get_form_display() or consultation.get_kind_display()}：{consultation.title}"[
+            :200
+        ],
+        occurred_on=consultation.held_on,
+        url=consultation_url(consultation),
+    )
+
+
+@transaction.atomic
+def attendance_set(
+    *,
+    consultation: Consultation,
+    user: User,
+    participant: Participant,
+    attendance: str,
+    leave_reason: str = "",
+) -> Participant:
+    _require_manager(user, consultation)
+    if participant.consultation_id != consultation.pk:
+        raise ConsultationError("参加人员不属于该活动")
+    if attendance not in Participant.Attendance.values:
+        raise ConsultationError("出席情况无效")
+    if attendance == Participant.Attendance.ATTENDED and consultation.held_on > timezone.localdate():
+        raise ConsultationError("活动尚未举行，不能登记出席")
+    participant.attendance = attendance
+    participant.leave_reason = _text(
+        leave_reason, "请假事由", 200, required=attendance == Participant.Attendance.LEAVE
+    )
+    participant.save()
+    _record_attendance_duty(consultation, participant)
+    return participant
+
+
+@transaction.atomic
+def consultation_hold(
+    *, consultation: Consultation, user: User, summary: str = "", minutes: str = ""
+) -> Consultation:
+    """Record that it took place: the attendance so far earns the attendees their duty records."""
+    _require_manager(user, consultation)
+    if consultation.state != Consultation.State.PLANNED:
+        raise ConsultationError(f"当前状态“{consultation.get_state_display()}”不能登记召开")
+    if consultation.held_on > timezone.localdate():
+        raise ConsultationError("活动日期未到，不能登记召开")
+    locked = _locked(consultation)
+    locked.state = Consultation.State.HELD
+    if summary:
+        locked.summary = _text(summary, "协商情况", 20000)
+    if minutes:
+        locked.minutes = _text(minutes, "会议纪要", 50000)
+    locked.version += 1
+    locked.save()
+    for participant in locked.participants.filter(attendance=Participant.Attendance.ATTENDED).select_related(
+        "member"
+    ):
+        _record_attendance_duty(locked, participant)
+    return locked
+
+
+@transaction.atomic
+def consultation_cancel(*, consultation: Consultation, user: User) -> Consultation:
+    _require_manager(user, consultation)
+    if consultation.state != Consultation.State.PLANNED:
+        raise ConsultationError("只有筹备中的活动可以取消")
+    locked = _locked(consultation)
+    locked.state = Consultation.State.CANCELLED
+    locked.version += 1
+    locked.save()
+    return locked
+
+
+@transaction.atomic
+def consultation_close(*, consultation: Consultation, user: User) -> Consultation:
+    """办结: only when every agreed item has closed its loop."""
+    _require_manager(user, consultation)
+    if consultation.state != Consultation.State.HELD:
+        raise ConsultationError("只有已召开的活动可以办结")
+    locked = _locked(consultation)
+    still_open = locked.outcomes.exclude(state=OutcomeState.CLOSED).count()
+    if still_open:
+        raise ConsultationError(f"还有{still_open}项协商成果未办结，不能办结该活动")
+    locked.state = Consultation.State.CLOSED
+    locked.version += 1
+    locked.save()
+    return locked
+
+
+@transaction.atomic
+def outcome_add(*, consultation: Consultation, user: User, text: str) -> Outcome:
+    _require_manager(user, consultation)
+    if consultation.state != Consultation.State.HELD:
+        raise ConsultationError("协商成果在活动召开后、办结前登记")
+    locked = _locked(consultation)
+    number = (locked.outcomes.aggregate(n=Max("number"))["n"] or 0) + 1
+    return Outcome.objects.create(
+        consultation=locked,
+        committee_id=locked.committee_id,
+        number=number,
+        text=_text(text, "协商成果", 5000),
+    )
+
+
+def _unit_users(outcome: Outcome) -> list[User]:
+    return list(
+        User.objects.filter(
+            is_active=True,
+            grants__committee_id=outcome.committee_id,
+            grants__role=Role.UNIT,
+            grants__handling_unit_id=outcome.unit_id,
+        ).distinct()
+    )
+
+
+def _office_or_manager(user: User, outcome: Outcome) -> None:
+    _require_manager(user, outcome.consultation)
+
+
+@transaction.atomic
+def outcome_transfer(*, outcome: Outcome, user: User, unit: HandlingUnit, deadline: date) -> Outcome:
+    _office_or_manager(user, outcome)
+    if unit.committee_id != outcome.committee_id or not unit.is_active:
+        raise ConsultationError("请选择本政协的承办单位")
+    if deadline < timezone.localdate():
+        raise ConsultationError("办理期限不能早于今天")
+    outcome = workflow.transition(
+        outcome=outcome,
+        action="transfer",
+        user=user,
+        note=f"转{unit.name}办理",
+        update_fields={"unit": unit, "deadline": deadline, "transferred_at": timezone.now()},
+    )
+    notify_users(
+        committee_id=outcome.committee_id,
+        users=_unit_users(outcome),
+        verb="outcome_transferred",
+        title=f"协商成果待办理：{outcome.text[:40]}",
+        key=f"oc{outcome.pk}:v{outcome.version}:transfer",
+        url=consultation_url(outcome.consultation),
+    )
+    return outcome
+
+
+@transaction.atomic
+def outcome_respond(*, outcome: Outcome, user: User, accept: bool, response: str) -> Outcome:
+    response = _text(response, "采纳情况", 5000, required=not accept)
+    return workflow.transition(
+        outcome=outcome,
+        action="accept" if accept else "decline",
+        user=user,
+        note=response,
+        update_fields={"response": response},
+    )
+
+
+@transaction.atomic
+def outcome_hand_back(*, outcome: Outcome, user: User, reason: str) -> Outcome:
+    reason = _text(reason, "退回理由", 500)
+    return workflow.transition(
+        outcome=outcome,
+        action="hand_back",
+        user=user,
+        note=reason,
+        update_fields={"unit": None, "deadline": None},
+    )
+
+
+@transaction.atomic
+def outcome_progress(*, outcome: Outcome, user: User, percent: int, note: str) -> OutcomeProgress:
+    """A progress note while the item is being implemented; 100% is the complete step, not a note."""
+    if not workflow.is_unit(user, outcome):
+        raise ConsultationError("您无权执行此操作")
+    if outcome.state != OutcomeState.ACCEPTED:
+        raise ConsultationError("只有已采纳、落实中的成果可以报送进展")
+    if not 0 <= percent < 100:
+        raise ConsultationError("进度须在0到99之间；完成请点“落实完成”")
+    locked = Outcome.objects.select_for_update().get(pk=outcome.pk)
+    if percent < locked.percent:
+        raise ConsultationError(f"进度不能低于已报的{locked.percent}%")
+    locked.percent = percent
+    locked.version += 1
+    locked.save(update_fields=["percent", "version", "updated_at"])
+    outcome.percent, outcome.version = locked.percent, locked.version
+    return OutcomeProgress.objects.create(
+        outcome=locked,
+        committee_id=locked.committee_id,
+        action="progress",
+        from_state=locked.state,
+        to_state=locked.state,
+        percent=percent,
+        note=_text(note, "进展情况", 5000),
+        by=user,
+    )
+
+
+@transaction.atomic
+def outcome_complete(*, outcome: Outcome, user: User, note: str) -> Outcome:
+    return workflow.transition(
+        outcome=outcome,
+        action="complete",
+        user=user,
+        note=_text(note, "落实情况", 5000),
+        update_fields={"percent": 100},
+    )
+
+
+@transaction.atomic
+def outcome_report_back(*, outcome: Outcome, user: User, feedback: str) -> Outcome:
+    """反馈: the office reports the result back to the participants, which closes the item's loop."""
+    feedback = _text(feedback, "反馈情况", 5000)
+    outcome = workflow.transition(
+        outcome=outcome,
+        action="report_back",
+        user=user,
+        note=feedback,
+        update_fields={"feedback": feedback, "closed_at": timezone.now()},
+    )
+    consultation = outcome.consultation
+    members = [p.member for p in consultation.participants.select_related("member") if p.member_id]
+    notify_users(
+        committee_id=outcome.committee_id,
+        users=member_users(members),
+        verb="outcome_closed",
+        title=f"协商成果已办结：{outcome.text[:40]}",
+        key=f"oc{outcome.pk}:closed",
+        url=consultation_url(consultation),
+    )
+    return outcome
+
+
+def overdue_outcomes(committee_id: int | None = None, today: date | None = None):  # type: ignore[no-untyped-def]
+    today = today or timezone.localdate()
+    queryset = Outcome.objects.filter(state__in=workflow.OPEN_STATES, deadline__lt=today)
+    if committee_id is not None:
+        queryset = queryset.filter(committee_id=committee_id)
+    return queryset

@@ -21,10 +21,13 @@ from zhengxie.consultations.models import (
     OutcomeProgress,
     OutcomeState,
     Participant,
+    Speech,
+    Visit,
 )
 from zhengxie.duties.models import DutyKind
-from zhengxie.duties.services import record_duty
+from zhengxie.duties.services import duties_of_source, record_duty
 from zhengxie.notices.services import member_users, notify_users
+from zhengxie.opinions.models import OpinionReport
 from zhengxie.org.models import Committee, HandlingUnit, Member, SpecialCommittee, Station
 from zhengxie.text import clean_text
 
@@ -185,8 +188,16 @@ def attendance_set(
         raise ConsultationError("参加人员不属于该活动")
     if attendance not in Participant.Attendance.values:
         raise ConsultationError("出席情况无效")
+    if consultation.state == Consultation.State.CANCELLED:
+        raise ConsultationError("活动已取消，不能登记出席情况")
     if attendance == Participant.Attendance.ATTENDED and consultation.held_on > timezone.localdate():
         raise ConsultationError("活动尚未举行，不能登记出席")
+    was_there = participant.attendance == Participant.Attendance.ATTENDED
+    if was_there and attendance != Participant.Attendance.ATTENDED and participant.member_id:
+        # A correction after the event: the member did not take part, so the duty it earned goes too.
+        duties_of_source(consultation).filter(
+            member_id=participant.member_id, kind=_duty_kind(consultation)
+        ).delete()
     participant.attendance = attendance
     participant.leave_reason = _text(
         leave_reason, "请假事由", 200, required=attendance == Participant.Attendance.LEAVE
@@ -397,3 +408,187 @@ def overdue_outcomes(committee_id: int | None = None, today: date | None = None)
     if committee_id is not None:
         queryset = queryset.filter(committee_id=committee_id)
     return queryset
+
+
+# ------------------------------------------------------------------------ speeches, visits, reports, cases
+
+ENDED = (Consultation.State.CLOSED, Consultation.State.CANCELLED)
+TRIPS = (Consultation.Kind.RESEARCH, Consultation.Kind.INSPECTION)
+
+
+@transaction.atomic
+def speech_add(
+    *, consultation: Consultation, user: User, participant: Participant, title: str, text: str = ""
+) -> Speech:
+    """A participant's speech (书面发言 too); a member's speech is a duty of its own."""
+    _require_manager(user, consultation)
+    if participant.consultation_id != consultation.pk:
+        raise ConsultationError("发言人须为本次活动的参加人员")
+    if consultation.state not in (Consultation.State.HELD, Consultation.State.CLOSED):
+        raise ConsultationError("活动召开后才能登记发言")
+    title = _text(title, "发言题目", 200)
+    text = _text(text, "发言内容", 20000, required=False)
+    order = (consultation.speeches.aggregate(n=Max("order"))["n"] or 0) + 1
+    speech = Speech.objects.create(
+        consultation=consultation,
+        committee_id=consultation.committee_id,
+        participant=participant,
+        title=title,
+        text=text,
+        order=order,
+    )
+    if participant.member_id:
+        record_duty(
+            member=participant.member,  # type: ignore[arg-type]
+            kind=DutyKind.SPEECH,
+            source=speech,
+            title=f"{consultation.title}发言：{title}"[:200],
+            occurred_on=consultation.held_on,
+            url=consultation_url(consultation),
+        )
+    return speech
+
+
+@transaction.atomic
+def visit_add(
+    *, consultation: Consultation, user: User, visited_on: date, place: str, note: str = ""
+) -> Visit:
+    """A stop on a research or inspection trip."""
+    _require_manager(user, consultation)
+    if consultation.kind not in TRIPS:
+        raise ConsultationError("只有调研、视察活动可以登记调研视察点")
+    if consultation.state in ENDED:
+        raise ConsultationError(f"活动{consultation.get_state_display()}，不能再登记调研视察点")
+    if not isinstance(visited_on, date):
+        raise ConsultationError("请填写日期")
+    return Visit.objects.create(
+        consultation=consultation,
+        committee_id=consultation.committee_id,
+        visited_on=visited_on,
+        place=_text(place, "地点", 200),
+        note=_text(note, "情况", 5000, required=False),
+    )
+
+
+UPDATABLE = {
+    "title": ("主题", 200, True),
+    "place": ("地点", 200, False),
+    "summary": ("协商情况", 20000, False),
+    "minutes": ("会议纪要", 50000, False),
+    "series": ("协商品牌", 40, False),
+}
+
+
+@transaction.atomic
+def consultation_update(*, consultation: Consultation, user: User, **fields: object) -> Consultation:
+    """Edit title, place, summary, minutes, series or date until the consultation is closed or cancelled."""
+    _require_manager(user, consultation)
+    unknown = sorted(set(fields) - set(UPDATABLE) - {"held_on"})
+    if unknown:
+        raise ConsultationError(f"不能修改：{'、'.join(unknown)}")
+    if consultation.state in ENDED:
+        raise ConsultationError(f"活动{consultation.get_state_display()}，不能再修改")
+    changes: dict[str, object] = {}
+    for name, value in fields.items():
+        if name == "held_on":
+            if not isinstance(value, date):
+                raise ConsultationError("请填写日期")
+            if consultation.state == Consultation.State.HELD and value > timezone.localdate():
+                raise ConsultationError("活动已召开，日期不能晚于今天")
+            changes[name] = value
+        else:
+            label, limit, required = UPDATABLE[name]
+            changes[name] = _text(value if isinstance(value, str) else "", label, limit, required=required)
+    locked = _locked(consultation)
+    for name, value in changes.items():
+        setattr(locked, name, value)
+    locked.version += 1
+    locked.save()
+    if "held_on" in changes:
+        # Attendance duties carry the date the members took part.
+        duties_of_source(locked).update(occurred_on=locked.held_on, year=locked.held_on.year)
+    return locked
+
+
+@transaction.atomic
+def report_attach(
+    *,
+    consultation: Consultation,
+    user: User,
+    title: str,
+    situation: str,
+    suggestion: str = "",
+    kind: str = "research",
+) -> OpinionReport:
+    """The trip's report (调研报告/视察报告/建言资政报告), written up by the office in the names of the members who
+    went; it then goes through the opinion-report path, so it can be forwarded and receive instructions."""
+    from zhengxie.opinions.services import OpinionError, report_create
+
+    _require_office(user, consultation.committee_id)
+    if consultation.kind not in TRIPS and consultation.form != Form.RESEARCH:
+        raise ConsultationError("只有调研、视察和专题调研协商可以形成调研报告")
+    if consultation.state not in (Consultation.State.HELD, Consultation.State.CLOSED):
+        raise ConsultationError("活动召开后才能形成调研报告")
+    if kind not in (OpinionReport.Kind.RESEARCH, OpinionReport.Kind.ADVICE, OpinionReport.Kind.INSPECTION):
+        raise ConsultationError("报告类别无效")
+    locked = _locked(consultation)
+    if locked.report_id:
+        raise ConsultationError("该活动已形成调研报告")
+    authors = [
+        p.member
+        for p in locked.participants.filter(
+            member__isnull=False,
+            member__committee_id=locked.committee_id,
+            attendance=Participant.Attendance.ATTENDED,
+        ).select_related("member")
+    ]
+    if not authors:
+        raise ConsultationError("请先登记出席的本政协委员，报告以他们的名义报送")
+    try:
+        report = report_create(
+            user=user,
+            committee=locked.committee,
+            title=title,
+            situation=situation,
+            suggestion=suggestion,
+            kind=kind,
+            authors=authors,  # type: ignore[arg-type]
+        )
+    except OpinionError as error:
+        raise ConsultationError(str(error)) from error
+    locked.report = report
+    locked.version += 1
+    locked.save()
+    consultation.report, consultation.version = report, locked.version
+    return report
+
+
+def _case_allowed(user: User, consultation: Consultation) -> None:
+    _require_office(user, consultation.committee_id)
+    if consultation.state not in (Consultation.State.HELD, Consultation.State.CLOSED):
+        raise ConsultationError("只有已召开或已办结的活动可以评为优秀案例")
+
+
+@transaction.atomic
+def case_mark(*, consultation: Consultation, user: User, summary: str) -> Consultation:
+    """优秀案例, for the year's 案例选编."""
+    _case_allowed(user, consultation)
+    summary = _text(summary, "案例简介", 5000)
+    locked = _locked(consultation)
+    locked.is_good_case = True
+    locked.case_summary = summary
+    locked.version += 1
+    locked.save()
+    return locked
+
+
+@transaction.atomic
+def case_unmark(*, consultation: Consultation, user: User) -> Consultation:
+    _case_allowed(user, consultation)
+    if not consultation.is_good_case:
+        raise ConsultationError("该活动不是优秀案例")
+    locked = _locked(consultation)
+    locked.is_good_case = False
+    locked.version += 1
+    locked.save()
+    return locked

@@ -11,8 +11,9 @@ from django.utils import timezone
 
 from zhengxie.accounts import access
 from zhengxie.accounts.models import Role, User
+from zhengxie.duties.models import DutyKind
 from zhengxie.org.models import Committee, HandlingUnit, Member, Party, Sector, Session, SpecialCommittee
-from zhengxie.proposals import notify, workflow
+from zhengxie.proposals import duties, notify, workflow
 from zhengxie.proposals.models import (
     Assignment,
     Contact,
@@ -198,6 +199,7 @@ def proposal_submit(*, proposal: Proposal, user: User, client_token: str = "") -
             )
         except IntegrityError as exc:
             raise workflow.ConcurrentChange("提交冲突，请重试") from exc
+        duties.credit_submission(proposal)
         notify.submitted(proposal)
         return proposal
 
@@ -213,6 +215,7 @@ def review_file(*, proposal: Proposal, user: User, category: str | None = None) 
     if category:
         fields["category"] = category
     proposal = workflow.transition(proposal=proposal, action="file", user=user, update_fields=fields)
+    duties.credit(proposal, DutyKind.PROPOSAL_FILED)
     notify.filed(proposal)
     return proposal
 
@@ -496,6 +499,7 @@ def key_mark(*, proposal: Proposal, user: User, leaders: list[Member]) -> Propos
             raise ProposalError(f"{leader.name}不是本政协的领导")
     proposal.is_key = True
     proposal.save(update_fields=["is_key", "updated_at"])
+    duties.credit(proposal, DutyKind.PROPOSAL_KEY)
     for leader in leaders:
         Supervision.objects.get_or_create(
             proposal=proposal, committee_id=proposal.committee_id, leader=leader
@@ -525,6 +529,7 @@ def excellent_mark(*, proposal: Proposal, user: User) -> Proposal:
         raise ProposalError("办结后方可评为优秀提案")
     proposal.is_excellent = True
     proposal.save(update_fields=["is_excellent", "updated_at"])
+    duties.credit(proposal, DutyKind.PROPOSAL_EXCELLENT)
     return proposal
 
 

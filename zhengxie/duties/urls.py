@@ -1,5 +1,9 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from zhengxie.duties import views
 
 app_name = "duties"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.my_file, name="mine"),
+]

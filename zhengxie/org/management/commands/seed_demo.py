@@ -11,13 +11,14 @@ from django.core.management.base import BaseCommand, CommandError
 
 from zhengxie.org import demo
 
-PARTS = ("org", "proposals", "consultations", "opinions", "concerns")
+PARTS = ("org", "proposals", "consultations", "opinions", "concerns", "duties")
 # Each later part: (module, function), called with stdout after the organisation exists.
 SEEDERS = {
     "proposals": ("zhengxie.proposals.demo", "seed_proposals"),
     "consultations": ("zhengxie.consultations.demo", "seed_consultations"),
     "opinions": ("zhengxie.opinions.demo", "seed_opinions"),
     "concerns": ("zhengxie.grassroots.demo", "seed_concerns"),
+    "duties": ("zhengxie.duties.demo", "seed_duties"),
 }
 
 

@@ -509,3 +509,21 @@ def report_from_proposal(*, proposal: object, user: User) -> OpinionReport:
     report = _submit(report, user, on_behalf=True, reason=f"由提案{proposal.number_display}转来"[:500])
     _tell_authors(report, "opinion_converted", f"您的提案《{proposal.title}》已转为社情民意信息")
     return report
+
+
+def report_actions(user: User, report: OpinionReport) -> list[str]:
+    """What the user may do with the report now, for the pages and the API: the workflow's moves, plus the
+    steps that add rows without a move (edit, forward again, record adoption, add an instruction)."""
+    actions = [m.action for m in workflow.allowed_actions(user, report)]
+    is_office = access.has_role(user, report.committee_id, {Role.OFFICE})
+    if (report.state == ReportState.DRAFT and workflow.is_author(user, report)) or (
+        report.state in workflow.EDITABLE and is_office
+    ):
+        actions.append("edit")
+    if is_office and report.state in workflow.OUT:
+        actions = [a for a in actions if a != "adopt"]
+        actions.append("forward")
+        if report.forwardings.filter(adopted=False).exists():
+            actions.append("adopt")
+        actions.append("instruct")
+    return actions

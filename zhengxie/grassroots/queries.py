@@ -14,7 +14,8 @@ from __future__ import annotations
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
-from zhengxie.accounts import access
+from zhengxie.accounts import access, crypto
+from zhengxie.accounts.audit import audit_log
 from zhengxie.accounts.models import Role, User
 from zhengxie.grassroots.models import Concern, ConcernState
 from zhengxie.org.models import Member
@@ -51,3 +52,22 @@ def can_see_personal_data(user: User, concern: Concern) -> bool:
     if concern.taken_by_id is not None and concern.taken_by.user_id == user.pk:  # type: ignore[union-attr]
         return True
     return access.has_role(user, concern.committee_id, {Role.OFFICE})
+
+
+def mask_name(name: str) -> str:
+    return f"{name[0]}*" if name else ""
+
+
+def mask_phone(phone: str) -> str:
+    return crypto.mask_mobile(phone) if phone else ""
+
+
+def personal_data_for(user: User, concern: Concern) -> dict[str, object]:
+    """The person's name and phone as this user may see them: in the clear for those handling the concern
+    (each such view leaves an audit row), masked for everyone else who may open it."""
+    if not concern.name and not concern.phone:
+        return {"name": "", "phone": "", "masked": False}
+    if can_see_personal_data(user, concern):
+        audit_log(action="view_personal", obj=concern, actor=user, result="查看群众诉求反映人姓名和联系电话")
+        return {"name": concern.name, "phone": concern.phone, "masked": False}
+    return {"name": mask_name(concern.name), "phone": mask_phone(concern.phone), "masked": True}

@@ -30,6 +30,11 @@ MAX_CONTENT = 2000
 # The public form: this many submissions per source (IP) per hour, then a polite refusal.
 RATE_LIMIT = getattr(settings, "CONCERN_RATE_LIMIT", 5)
 RATE_WINDOW = 3600
+LOOKUP_LIMIT = getattr(settings, "CONCERN_LOOKUP_LIMIT", 30)
+# The public form's whole request body, refused before it is parsed when bigger. Not 20 KB: a form
+# encodes each Chinese character as 9 bytes (%E5%8F%8D), so a full 2000-character concern is ~19 KB, and
+# one written with emoji (12 bytes each) ~25 KB.
+MAX_BODY = getattr(settings, "CONCERN_MAX_BODY", 32 * 1024)
 REPEAT_WINDOW = timedelta(days=30)
 # Links of any kind: a concern is about a problem here, not a website; link spam is the common abuse.
 LINK = re.compile(
@@ -73,19 +78,31 @@ def source_hash(source: str) -> str:
     return crypto.blind_index(f"concern-source:{source}") if source else ""
 
 
+def _count(kind: str, source: str, window: int) -> int:
+    """This source's attempts in the current window, this one included, counted in the cache (Redis in
+    production, so every web process shares it)."""
+    key = f"concern-{kind}:{source_hash(source)}"
+    cache.add(key, 0, window)
+    try:
+        return cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, window)
+        return 1
+
+
 def check_rate(source: str) -> None:
-    """Counts submissions per source in the cache (Redis in production, so every web process shares it)."""
     if not source:
         return
-    key = f"concern-rate:{source_hash(source)}"
-    cache.add(key, 0, RATE_WINDOW)
-    try:
-        count = cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, RATE_WINDOW)
-        count = 1
-    if count > RATE_LIMIT:
+    if _count("rate", source, RATE_WINDOW) > RATE_LIMIT:
         raise RateLimited("提交过于频繁，请一小时后再试")
+
+
+def check_lookup_rate(source: str) -> None:
+    """Numbers are the only key to a concern: a cap on look-ups per source keeps them from being guessed."""
+    if not source:
+        return
+    if _count("lookup", source, RATE_WINDOW) > LOOKUP_LIMIT:
+        raise RateLimited("查询过于频繁，请一小时后再试")
 
 
 def suspicion(

@@ -9,6 +9,7 @@ urlpatterns = [
     path("new/", views.proposal_create, name="create"),
     path("<int:proposal_id>/", views.proposal_detail, name="detail"),
     path("<int:proposal_id>/act/<str:action>/", views.proposal_act, name="act"),
+    path("<int:proposal_id>/to-opinion/", views.proposal_to_opinion, name="to_opinion"),
     # Documents (export_views.py: owned by the documents work)
     path("<int:proposal_id>/export.docx", export_views.proposal_docx, name="export_docx"),
     path("<int:proposal_id>/reply-<int:reply_id>.docx", export_views.reply_docx, name="reply_docx"),

@@ -18,6 +18,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from zhengxie.accounts import access
 from zhengxie.accounts.models import Role, User
+from zhengxie.opinions import services as opinion_services
+from zhengxie.opinions.models import OpinionReport
 from zhengxie.org.models import Member, Session
 from zhengxie.proposals import forms, queries, services, workflow
 from zhengxie.proposals.models import (
@@ -181,6 +183,11 @@ def proposal_detail(request: HttpRequest, proposal_id: int) -> HttpResponse:
         ("上报提案", p) for p in proposal.escalations.select_related("committee", "session__term")
     ]
     context["escalation_targets"] = escalation_targets(user, proposal)  # type: ignore[arg-type]
+    # 转社情民意: a not-filed proposal's report, or the office's button to make one.
+    context["opinion_report"] = OpinionReport.objects.filter(proposal=proposal).first()
+    context["can_convert"] = (
+        is_office and proposal.state == State.NOT_FILED and context["opinion_report"] is None
+    )
     if is_office:
         context["can_key"] = not proposal.is_key and proposal.state not in UNAVAILABLE_FOR_KEY
         context["can_first"] = (
@@ -399,3 +406,17 @@ def proposal_act(request: HttpRequest, proposal_id: int, action: str) -> HttpRes
     if queries.proposals_visible_to(request.user).filter(pk=proposal.pk).exists():  # type: ignore[arg-type]
         return redirect("proposals:detail", proposal_id=proposal.pk)
     return redirect(reverse("proposals:list"))
+
+
+@require_POST
+@login_required
+def proposal_to_opinion(request: HttpRequest, proposal_id: int) -> HttpResponse:
+    """转为社情民意信息: the office turns a not-filed proposal into an opinion report under its author."""
+    proposal = queries.access_proposal(request.user, proposal_id)  # type: ignore[arg-type]
+    try:
+        report = opinion_services.report_from_proposal(proposal=proposal, user=request.user)  # type: ignore[arg-type]
+    except workflow.TransitionError as exc:
+        messages.error(request, str(exc))
+        return redirect("proposals:detail", proposal_id=proposal.pk)
+    messages.success(request, "已转为社情民意信息")
+    return redirect("opinions:detail", pk=report.pk)

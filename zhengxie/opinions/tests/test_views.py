@@ -379,7 +379,9 @@ def test_office_forwards_adopts_and_records_instructions_the_author_sees(reports
         "第5期",
     ):
         assert text in page
-    assert 'name="leader_name"' not in page and 'name="adopted_by"' not in page  # no office forms for the author
+    assert (
+        'name="leader_name"' not in page and 'name="adopted_by"' not in page
+    )  # no office forms for the author
     # The other forwarding can still be adopted, once.
     c = login(client, world.office)
     c.post(act_url(r, "adopt"), {"forwarding": first.pk})

@@ -223,7 +223,9 @@ def consultation_detail(request: HttpRequest, pk: int) -> HttpResponse:
                     queryset=Contribution.objects.filter(reply_to=None)
                     .select_related("member")
                     .prefetch_related(
-                        Prefetch("replies", queryset=Contribution.objects.select_related("member").order_by("id"))
+                        Prefetch(
+                            "replies", queryset=Contribution.objects.select_related("member").order_by("id")
+                        )
                     )
                     .order_by("created_at", "id"),
                 )
@@ -233,7 +235,9 @@ def consultation_detail(request: HttpRequest, pk: int) -> HttpResponse:
         for r in rounds:
             r.is_open = r.opens_at <= now < r.closes_at  # type: ignore[attr-defined]
             r.can_contribute = bool(contributor) and r.is_open  # type: ignore[attr-defined]
-        reviews = list(consultation.reviews.select_related("unit").prefetch_related("questions").order_by("id"))
+        reviews = list(
+            consultation.reviews.select_related("unit").prefetch_related("questions").order_by("id")
+        )
         results = {r["review_id"]: r for r in _review_results(consultation)} if reads_all and reviews else {}
         scored = set(
             ReviewScore.objects.filter(review__in=reviews, member_id__in=list(me)).values_list(
@@ -356,7 +360,11 @@ def _outcome_add(request, c, user):  # type: ignore[no-untyped-def]
 def _speech(request, c, user):  # type: ignore[no-untyped-def]
     participant = _participant(c, _post(request, "participant"))
     services.speech_add(  # type: ignore[attr-defined]
-        consultation=c, user=user, participant=participant, title=_post(request, "title"), text=_post(request, "text")
+        consultation=c,
+        user=user,
+        participant=participant,
+        title=_post(request, "title"),
+        text=_post(request, "text"),
     )
     return "发言已登记"
 
@@ -460,7 +468,9 @@ def _review_create(request, c, user):  # type: ignore[no-untyped-def]
     unit = HandlingUnit.objects.filter(pk=unit_id, committee_id=c.committee_id).first() if unit_id else None
     if unit is None:
         raise ConsultationError("请选择被评议单位")
-    review_create(consultation=c, user=user, unit=unit, questions=parse_questions(_post(request, "questions")))
+    review_create(
+        consultation=c, user=user, unit=unit, questions=parse_questions(_post(request, "questions"))
+    )
     return f"已发起对{unit.name}的民主评议"
 
 
@@ -810,9 +820,7 @@ def cases(request: HttpRequest) -> HttpResponse:
         .select_related("station")
         .order_by("held_on", "id")
     )
-    return render(
-        request, "consultations/cases.html", {"committee": committee, "year": year, "cases": rows}
-    )
+    return render(request, "consultations/cases.html", {"committee": committee, "year": year, "cases": rows})
 
 
 @login_required
@@ -832,8 +840,9 @@ def cases_docx(request: HttpRequest) -> HttpResponse:
         result=f"导出{year}年协商案例选编（Word）",
     )
     response = HttpResponse(data, content_type=DOCX_CONTENT_TYPE)
-    response["Content-Disposition"] = content_disposition_header(True, f"{committee.name}{year}年协商案例选编.docx")
+    response["Content-Disposition"] = content_disposition_header(
+        True, f"{committee.name}{year}年协商案例选编.docx"
+    )
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"
     return response
-

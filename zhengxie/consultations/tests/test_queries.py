@@ -140,7 +140,9 @@ def test_participant_sees_a_cancelled_consultation_they_were_invited_to(cv):
 def test_resident_member_of_a_higher_committee_sees_only_what_they_take_part_in(cv):
     w = cv.world
     resident_user = UserFactory(username="resident")
-    resident = MemberFactory(committee=w.province, user=resident_user, name="住区委员", resident_committee=w.city)
+    resident = MemberFactory(
+        committee=w.province, user=resident_user, name="住区委员", resident_committee=w.city
+    )
     invited, other = cv.make(), cv.make()
     services.participant_add(consultation=invited, user=w.office, member=resident)
     assert visible(resident_user) == {invited.pk}

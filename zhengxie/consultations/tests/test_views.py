@@ -1,3 +1,4 @@
+# ruff: noqa: F811  (the shared `cv` fixture is imported from test_queries)
 """Consultation pages: the access matrix, every action through the page, bad input, query counts."""
 
 from __future__ import annotations
@@ -249,7 +250,9 @@ def test_station_member_may_create_only_a_micro_consultation_at_their_station(cv
     response = client.post(reverse("consultations:create"), data)
     assert Consultation.objects.count() == 0
     assert "站点无效" in response.content.decode()
-    response = client.post(reverse("consultations:create"), {**data, "form": "plenary", "station": cv.station.pk})
+    response = client.post(
+        reverse("consultations:create"), {**data, "form": "plenary", "station": cv.station.pk}
+    )
     assert Consultation.objects.count() == 0
     assert "协商形式无效" in response.content.decode()
     client.post(reverse("consultations:create"), {**data, "station": cv.station.pk})
@@ -309,7 +312,9 @@ def test_office_walks_a_consultation_through_the_pages(cv, client):
         act_url(c, "attendance_all"),
         {f"attendance-{p1.pk}": "attended", f"attendance-{p2.pk}": "leave", f"leave_reason-{p2.pk}": "出差"},
     )
-    assert list(Participant.objects.filter(consultation=c).order_by("id").values_list("attendance", flat=True)) == [
+    assert list(
+        Participant.objects.filter(consultation=c).order_by("id").values_list("attendance", flat=True)
+    ) == [
         "attended",
         "leave",
     ]
@@ -507,7 +512,9 @@ def test_research_trip_visits_and_report(cv, client):
     assert list(Visit.objects.filter(consultation=c).values_list("place", flat=True)) == ["荷塘镇"]
     response = client.post(act_url(c, "visit"), {"visited_on": "", "place": "x"})
     assert "请填写日期" in texts(response)
-    client.post(act_url(c, "report"), {"title": "关于乡村振兴的调研报告", "situation": "情况", "suggestion": "建议"})
+    client.post(
+        act_url(c, "report"), {"title": "关于乡村振兴的调研报告", "situation": "情况", "suggestion": "建议"}
+    )
     c.refresh_from_db()
     assert c.report is not None and c.report.title == "关于乡村振兴的调研报告"
     page = client.get(detail_url(c)).content.decode()
@@ -533,7 +540,9 @@ def test_online_round_contributions_and_replies(cv, client):
     assert "提交发言" in client.get(detail_url(c)).content.decode()
     client.post(act_url(c, "contribute"), {"round": r.pk, "text": "建议增设路灯"})
     first = Contribution.objects.get()
-    login(client, cv.lisi_user).post(act_url(c, "contribute"), {"round": r.pk, "text": "赞同", "reply_to": first.pk})
+    login(client, cv.lisi_user).post(
+        act_url(c, "contribute"), {"round": r.pk, "text": "赞同", "reply_to": first.pk}
+    )
     assert Contribution.objects.get(reply_to=first).text == "赞同"
     page = client.get(detail_url(c)).content.decode()
     assert "建议增设路灯" in page and "赞同" in page
@@ -561,12 +570,18 @@ def test_democratic_review_scoring_and_results(cv, client):
     q1, q2 = review.questions.order_by("order")
     login(client, w.member_user)
     assert "提交评分" in client.get(detail_url(c)).content.decode()
-    response = client.post(act_url(c, "review_score"), {"review": review.pk, f"score-{q1.pk}": "11", f"score-{q2.pk}": "8"})
+    response = client.post(
+        act_url(c, "review_score"), {"review": review.pk, f"score-{q1.pk}": "11", f"score-{q2.pk}": "8"}
+    )
     assert "“依法行政”的得分须为0到10" in texts(response)
-    response = client.post(act_url(c, "review_score"), {"review": review.pk, f"score-{q1.pk}": "", f"score-{q2.pk}": "8"})
+    response = client.post(
+        act_url(c, "review_score"), {"review": review.pk, f"score-{q1.pk}": "", f"score-{q2.pk}": "8"}
+    )
     assert "请为“依法行政”打分（0到10分）" in texts(response)
     assert ReviewScore.objects.count() == 0
-    client.post(act_url(c, "review_score"), {"review": review.pk, f"score-{q1.pk}": "9", f"score-{q2.pk}": "6"})
+    client.post(
+        act_url(c, "review_score"), {"review": review.pk, f"score-{q1.pk}": "9", f"score-{q2.pk}": "6"}
+    )
     assert ReviewScore.objects.count() == 2
     page = client.get(detail_url(c)).content.decode()
     assert "您已评分" in page and "综合得分" not in page
@@ -592,11 +607,19 @@ def test_plan_pages_from_draft_to_published(cv, client):
     keep, drop = Topic.objects.order_by("id")
     client.post(
         reverse("consultations:plan_act", args=[plan.pk, "topic_update"]),
-        {"topic": keep.pk, f"t{keep.pk}-title": "老旧小区改造提升", f"t{keep.pk}-form": "standing", f"t{keep.pk}-month": "6"},
+        {
+            "topic": keep.pk,
+            f"t{keep.pk}-title": "老旧小区改造提升",
+            f"t{keep.pk}-form": "standing",
+            f"t{keep.pk}-month": "6",
+        },
     )
     client.post(reverse("consultations:plan_act", args=[plan.pk, "topic_remove"]), {"topic": drop.pk})
     assert list(Topic.objects.values_list("title", "month")) == [("老旧小区改造提升", 6)]
-    assert login(client, w.member_user).get(reverse("consultations:plan_detail", args=[plan.pk])).status_code == 404
+    assert (
+        login(client, w.member_user).get(reverse("consultations:plan_detail", args=[plan.pk])).status_code
+        == 404
+    )
     login(client, w.office)
     client.post(reverse("consultations:plan_act", args=[plan.pk, "approve"]), {"approved_on": "2026-01-20"})
     client.post(reverse("consultations:plan_act", args=[plan.pk, "publish"]))
@@ -605,7 +628,10 @@ def test_plan_pages_from_draft_to_published(cv, client):
     response = login(client, w.member_user).get(reverse("consultations:plan_detail", args=[plan.pk]))
     assert response.status_code == 200 and "老旧小区改造提升" in response.content.decode()
     assert reverse("consultations:plan_act", args=[plan.pk, "topic_add"]) not in response.content.decode()
-    assert login(client, w.sibling_office).get(reverse("consultations:plan_detail", args=[plan.pk])).status_code == 404
+    assert (
+        login(client, w.sibling_office).get(reverse("consultations:plan_detail", args=[plan.pk])).status_code
+        == 404
+    )
 
 
 def test_plan_actions_by_a_leader_are_refused(cv, client):

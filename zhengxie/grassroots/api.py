@@ -47,7 +47,7 @@ router = Router(tags=["群众诉求"])
 ERRORS = {400: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut}
 ACT = {200: ConcernOut, **ERRORS}
 PUBLIC_ERRORS = {400: ErrorOut, 404: ErrorOut, 413: ErrorOut, 429: ErrorOut}
-FORBIDDEN_PREFIXES = ("您无权", "只有")
+FORBIDDEN_PREFIXES = ("您无权", "只有该站点的委员", "只有认领该诉求的委员")
 NOT_FOUND = "未查询到该编号的诉求，请核对编号后重试"
 
 

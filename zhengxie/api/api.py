@@ -14,6 +14,7 @@ from zhengxie.accounts.models import Role
 from zhengxie.api.auth import SessionAuth, TokenAuth
 from zhengxie.api.schemas import CommitteeStatsOut, GrantOut, MemberOut, MeOut
 from zhengxie.consultations.api import router as consultations_router
+from zhengxie.duties.api import router as duties_router
 from zhengxie.grassroots.api import router as grassroots_router
 from zhengxie.opinions.api import router as opinions_router
 from zhengxie.org.models import Committee, Member
@@ -91,3 +92,4 @@ api.add_router("/proposals", proposals_router)
 api.add_router("/opinions", opinions_router)
 api.add_router("/concerns", grassroots_router)
 api.add_router("/consultations", consultations_router)
+api.add_router("/duties", duties_router)

@@ -204,6 +204,7 @@ def concern_list(request: HttpRequest) -> HttpResponse:
             "categories": Concern.Category.choices,
             "stations": stations,
             "can_record": bool(own_stations or office),
+            "filtered": any(request.GET.get(k) for k in ("state", "category", "station", "q")),
         },
     )
 

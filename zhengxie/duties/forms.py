@@ -56,6 +56,11 @@ DETAIL_LABELS = {
 }
 
 
+def plain(value: Decimal) -> str:
+    """10.00 -> "10", 2.50 -> "2.5" (normalize() alone writes 1E+1)."""
+    return format(value.normalize(), "f")
+
+
 def _text(label: str, limit: int, *, required: bool = True, textarea: bool = False) -> forms.CharField:
     return forms.CharField(
         label=label,
@@ -138,7 +143,7 @@ class StaffDutyForm(forms.Form):
         if data.get("note"):
             detail["note"] = data["note"]
         if data.get("contract_value") is not None:
-            detail["contract_value"] = str(data["contract_value"].normalize())
+            detail["contract_value"] = plain(data["contract_value"])
         return detail
 
 
@@ -158,11 +163,11 @@ class SchemeForm(forms.Form):
             self.fields[f"points_{kind.value}"] = _decimal(f"“{kind.label}”的分值")
             self.fields[f"cap_{kind.value}"] = _decimal(f"“{kind.label}”的年度上限", low=0, high=99999)
             if rule is not None and not self.is_bound:
-                self.initial[f"points_{kind.value}"] = rule.points.normalize()
-                self.initial[f"cap_{kind.value}"] = rule.cap.normalize() if rule.cap is not None else None
+                self.initial[f"points_{kind.value}"] = plain(rule.points)
+                self.initial[f"cap_{kind.value}"] = plain(rule.cap) if rule.cap is not None else None
         if initial_scheme is not None and not self.is_bound:
             self.initial.setdefault("name", initial_scheme.name)
-            self.initial.setdefault("threshold", initial_scheme.threshold.normalize())
+            self.initial.setdefault("threshold", plain(initial_scheme.threshold))
 
     def rows(self) -> list[tuple[str, forms.BoundField, forms.BoundField]]:
         return [(k.label, self[f"points_{k.value}"], self[f"cap_{k.value}"]) for k in DutyKind]

@@ -14,6 +14,7 @@ from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -53,7 +54,7 @@ def _public_raise(request: HttpRequest, committee_id: int) -> HttpResponse:
     station_id = request.GET.get("station", "")
     initial = {"station": int(station_id)} if station_id.isdigit() else {}
     form = forms.PublicConcernForm(request.POST or None, committee=committee, initial=initial)
-    error = ""
+    error, status = "", 0
     if request.method == "POST":
         if form.is_valid():
             data = form.cleaned_data
@@ -70,6 +71,8 @@ def _public_raise(request: HttpRequest, committee_id: int) -> HttpResponse:
                     source=forms.client_source(request),
                     trap=data["website"],
                 )
+            except services.RateLimited as exc:
+                error, status = str(exc), 429
             except workflow.TransitionError as exc:
                 error = str(exc)
             else:
@@ -81,7 +84,7 @@ def _public_raise(request: HttpRequest, committee_id: int) -> HttpResponse:
                 return redirect("grassroots:public_done")
         else:
             error = forms.first_error(form)
-    status = 429 if error.startswith("提交过于频繁") else (400 if error else 200)
+    status = status or (400 if error else 200)
     return render(
         request,
         "grassroots/public_raise.html",
@@ -144,7 +147,7 @@ def lookup(request: HttpRequest) -> HttpResponse:
 # ---------------------------------------------------------------- list
 
 
-def _tabs(user: User, office: set[int], member_of_station: bool) -> list[tuple[str, str]]:
+def _tabs(office: set[int], member_of_station: bool) -> list[tuple[str, str]]:
     tabs = [("", "全部")]
     if office:
         tabs.append(("review", "待审核"))
@@ -198,7 +201,7 @@ def concern_list(request: HttpRequest) -> HttpResponse:
             "page": page,
             "query": query.urlencode(),
             "tab": tab,
-            "tabs": _tabs(user, office, bool(own_stations)),
+            "tabs": _tabs(office, bool(own_stations)),
             "q": q,
             "states": ConcernState.choices,
             "categories": Concern.Category.choices,
@@ -283,7 +286,7 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
     }
     if "close" in actions:
         context["sessions"] = forms.open_sessions(concern.committee_id)
-        context["today"] = date.today()
+        context["today"] = timezone.localdate()
     if can_route:
         context["route_stations"] = Station.objects.filter(committee_id=concern.committee_id).order_by(
             "level", "name"

@@ -283,12 +283,103 @@ def main() -> None:
         ),
         measure("首页 /（市政协机关）", get(city_client, "/"), 150),
     ]
+    evaluation = measure_evaluation(tree.province)
     total_s = time.perf_counter() - started
     report = render(engine, rows, gen, migrate_s, div_note, div_s, div_committees, total_s)
+    report += render_evaluation(evaluation)
     print()
     print(report)
     write_results(engine, report)
     print(f"写入 {RESULTS.relative_to(ROOT)}；总用时 {total_s:.0f} s")
+
+
+N_EVAL = int(os.environ.get("BENCH_EVAL_MEMBERS", "10000"))
+EVAL_MEAN = int(os.environ.get("BENCH_EVAL_RECORDS", "30"))
+EVAL_TARGET_S = 30.0
+
+
+@dataclass
+class EvalRun:
+    members: int
+    records: int
+    generate_s: float
+    baseline_s: float
+    first_s: float
+    again_s: float
+    points_rows: int
+
+
+def measure_evaluation(province: Committee) -> EvalRun:
+    """履职考评重算: a committee of N_EVAL members with about EVAL_MEAN duty records each, scored under a
+    16-rule scheme with caps and a deduction. The baseline is one bare SQL statement summing points per member
+    (no caps, no rows written): the floor any recomputation has to read through."""
+    from decimal import Decimal
+
+    from zhengxie.duties import scoring
+    from zhengxie.duties.models import ScoringRule, ScoringScheme
+
+    year = 2026
+    with transaction.atomic():
+        committee = generate.services.committee_create(
+            name="考评基准市政协",
+            region_name="考评基准市",
+            level=Committee.Level.PREFECTURE,
+            parent=province,
+            division_code="910200",
+        )
+        generate.furnish(committee)
+        generate.members([(committee, N_EVAL)])
+    _, generate_s = generate.duty_records(committee, year, EVAL_MEAN)
+    scheme = ScoringScheme.objects.create(committee=committee, year=year, version=1, name="基准考评办法")
+    points = {kind: Decimal(weight % 7 + 1) for kind, weight in generate.DUTY_MIX}
+    points["absence"] = Decimal(-5)
+    caps = {"proposal": Decimal(20), "training": Decimal(10), "reading": Decimal(5), "absence": Decimal(20)}
+    ScoringRule.objects.bulk_create(
+        [ScoringRule(scheme=scheme, kind=k, points=p, cap=caps.get(k)) for k, p in points.items()]
+    )
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE" if connection.vendor == "postgresql" else "ANALYZE")
+    cases = " ".join(f"WHEN '{k}' THEN {p}" for k, p in points.items())
+    t0 = time.perf_counter()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT member_id, SUM(CASE kind {cases} ELSE 0 END) FROM duties_dutyrecord "
+            "WHERE committee_id = %s AND year = %s GROUP BY member_id",
+            [committee.pk, year],
+        )
+        cursor.fetchall()
+    baseline_s = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    result = scoring.recompute(committee.pk, year)
+    first_s = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    scoring.recompute(committee.pk, year)  # replacing a computed year: the case after every rule change
+    again_s = time.perf_counter() - t0
+    print(
+        f"履职考评重算：{result.members:,} 名委员，{result.records:,} 条记录，{first_s:.1f} s / {again_s:.1f} s"
+    )
+    return EvalRun(
+        result.members, result.records, generate_s, baseline_s, first_s, again_s, result.points_rows
+    )
+
+
+def render_evaluation(run: EvalRun) -> str:
+    verdict = "PASS" if max(run.first_s, run.again_s) < EVAL_TARGET_S else "FAIL"
+    return "\n".join(
+        [
+            "",
+            f"#### 履职考评重算（{run.members:,} 名委员，{run.records:,} 条履职记录，16 条计分规则含封顶与扣分）",
+            "",
+            "| 操作 | 用时 (s) | 目标 (s) | 结果 |",
+            "|---|---:|---:|---|",
+            f"| 生成履职记录 bulk_create（{run.records:,} 行） | {run.generate_s:.1f} | — | — |",
+            f"| 基线 SQL：按委员汇总分值（GROUP BY，无封顶、不写入） | {run.baseline_s:.2f} | — | — |",
+            f"| 首次计算（写入 {run.members:,} 条考评、{run.points_rows:,} 条计分明细） | {run.first_s:.1f} "
+            f"| < {EVAL_TARGET_S:.0f} | {verdict} |",
+            f"| 规则修改后重算（先删除旧结果） | {run.again_s:.1f} | < {EVAL_TARGET_S:.0f} | {verdict} |",
+            "",
+        ]
+    )
 
 
 def render(

@@ -9,7 +9,7 @@ from datetime import date
 
 from django.db import IntegrityError, transaction
 from django.db.models import Max
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone
 
 from zhengxie.accounts.models import User
@@ -23,11 +23,7 @@ FIRST_YEAR = 2000
 
 
 def plan_url(plan: ConsultationPlan) -> str:
-    # The plan page belongs to the pages work; until it exists the notice simply has no link.
-    try:
-        return reverse("consultations:plan", args=[plan.pk])
-    except NoReverseMatch:
-        return ""
+    return reverse("consultations:plan_detail", args=[plan.pk])
 
 
 def _locked(plan: ConsultationPlan) -> ConsultationPlan:

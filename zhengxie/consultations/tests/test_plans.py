@@ -67,6 +67,7 @@ def test_draft_approve_publish(world):
     assert list(told.values_list("user__username", flat=True)) == ["member1"]
     assert not Notification.objects.filter(user=left.user).exists()
     assert told.get().dedupe_key.startswith(f"plan{plan.pk}:published")
+    assert told.get().url == f"/consultations/plans/{plan.pk}/"
 
 
 def test_topics_change_only_while_the_plan_is_a_draft(world):

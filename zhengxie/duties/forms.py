@@ -6,25 +6,11 @@ from decimal import Decimal
 
 from django import forms
 
+from zhengxie.duties import services
 from zhengxie.duties.models import DutyKind, ScoringScheme
 from zhengxie.org.models import Member
 
-# Kinds a member may declare: what happens off the platform. Deductions and the platform's own steps
-# (a proposal filed, a report adopted) are never declared by the member who would gain from them.
-CLAIMABLE = [
-    DutyKind.ATTENDANCE,
-    DutyKind.SPEECH,
-    DutyKind.CONSULTATION,
-    DutyKind.RESEARCH,
-    DutyKind.TRAINING,
-    DutyKind.READING,
-    DutyKind.STATION_DUTY,
-    DutyKind.CONCERN,
-    DutyKind.VISIT,
-    DutyKind.VOLUNTEER,
-    DutyKind.INVESTMENT,
-    DutyKind.OTHER,
-]
+CLAIMABLE = [k for k in DutyKind if k in services.CLAIMABLE]
 CLAIMABLE_CHOICES = [(k.value, k.label) for k in CLAIMABLE]
 # What staff enter for a member: everything but the steps the platform records itself.
 STAFF_CHOICES = [

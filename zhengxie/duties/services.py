@@ -83,6 +83,26 @@ class DutyError(Exception):
     """Shown to the user; nothing was changed."""
 
 
+# Kinds a member may declare: what happens off the platform. Deductions and the platform's own steps (a
+# proposal filed, a report adopted) are never declared by the member who would gain from them.
+CLAIMABLE = frozenset(
+    {
+        DutyKind.ATTENDANCE,
+        DutyKind.SPEECH,
+        DutyKind.CONSULTATION,
+        DutyKind.RESEARCH,
+        DutyKind.TRAINING,
+        DutyKind.READING,
+        DutyKind.STATION_DUTY,
+        DutyKind.CONCERN,
+        DutyKind.VISIT,
+        DutyKind.VOLUNTEER,
+        DutyKind.INVESTMENT,
+        DutyKind.OTHER,
+    }
+)
+
+
 def _text(value: str, label: str, limit: int, required: bool = True) -> str:
     return clean_text(value, label, limit, required=required, error=DutyError)
 
@@ -194,6 +214,8 @@ def duty_claim(*, user: User, kind: str, title: str, occurred_on: date, evidence
     if member is None:
         raise DutyError("只有委员可以申报履职")
     _check_kind_and_date(kind, occurred_on)
+    if kind not in CLAIMABLE:
+        raise DutyError("该履职类型不能由委员申报")
     return DutyRecord.objects.create(
         committee_id=member.committee_id,
         member=member,

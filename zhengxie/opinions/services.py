@@ -53,7 +53,8 @@ def credited_members(report: OpinionReport) -> list[Member]:
 
 def _tell_authors(report: OpinionReport, verb: str, title: str) -> None:
     users = member_users(credited_members(report))
-    if report.created_by_id:
+    # The contact person who drafted a collective report hears too; staff who entered a paper report do not.
+    if report.created_by_id and not access.has_role(report.created_by, report.committee_id, {Role.OFFICE}):  # type: ignore[arg-type]
         users.append(report.created_by)  # type: ignore[arg-type]
     notify_users(
         committee_id=report.committee_id,

@@ -26,7 +26,9 @@ run: setup
 	$(DEV_ENV) $(PY) manage.py migrate --no-input -v0
 	$(DEV_ENV) $(PY) manage.py load_divisions
 	$(DEV_ENV) $(PY) manage.py seed_demo
-	$(DEV_ENV) $(PY) manage.py runserver $(HOST)
+	# The task worker runs beside the server (score recomputation, e-mail copies) and stops with it.
+	$(DEV_ENV) $(PY) manage.py run_worker & worker=$$!; trap 'kill $$worker' EXIT INT TERM; \
+	  $(DEV_ENV) $(PY) manage.py runserver $(HOST)
 
 lint: setup
 	$(VENV)/bin/ruff check .

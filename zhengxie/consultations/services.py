@@ -157,20 +157,50 @@ def _duty_kind(consultation: Consultation) -> str:
     return DutyKind.CONSULTATION if consultation.kind == Consultation.Kind.CONSULTATION else DutyKind.RESEARCH
 
 
+# Plenary sessions and standing-committee meetings are 出席会议 duties (with 请假 and 无故缺席), the other forms
+# count as taking part in a consultation, research or inspection.
+MEETING_FORMS = frozenset({Form.PLENARY, Form.STANDING})
+ATTENDANCE_KINDS = frozenset(
+    {DutyKind.ATTENDANCE, DutyKind.CONSULTATION, DutyKind.RESEARCH, DutyKind.LEAVE, DutyKind.ABSENCE}
+)
+
+
+def _attendance_duty_kind(consultation: Consultation, attendance: str) -> str | None:
+    if attendance == Participant.Attendance.ATTENDED:
+        return DutyKind.ATTENDANCE if consultation.form in MEETING_FORMS else _duty_kind(consultation)
+    if attendance == Participant.Attendance.LEAVE:
+        return DutyKind.LEAVE
+    if attendance == Participant.Attendance.ABSENT:
+        return DutyKind.ABSENCE
+    return None
+
+
 def _record_attendance_duty(consultation: Consultation, participant: Participant) -> None:
-    if participant.member_id is None or participant.attendance != Participant.Attendance.ATTENDED:
+    """Keep the member's one attendance duty for this event in step with their attendance: a correction
+    after the event replaces the earlier record (attended -> leave takes back the points)."""
+    if participant.member_id is None or consultation.state == Consultation.State.PLANNED:
         return
-    if consultation.state == Consultation.State.PLANNED:
+    kind = _attendance_duty_kind(consultation, participant.attendance)
+    stale = duties_of_source(consultation).filter(member_id=participant.member_id, kind__in=ATTENDANCE_KINDS)
+    if kind is not None:
+        stale = stale.exclude(kind=kind)
+    stale.delete()
+    if kind is None:
         return
+    label = {
+        DutyKind.LEAVE: "请假",
+        DutyKind.ABSENCE: "无故缺席",
+    }.get(kind, "参加")  # type: ignore[call-overload]
     record_duty(
         member=participant.member,  # type: ignore[arg-type]
-        kind=_duty_kind(consultation),
+        kind=kind,
         source=consultation,
-        title=f"参加{consultation.get_form_display() or consultation.get_kind_display()}：{consultation.title}"[
+        title=f"{label}{consultation.get_form_display() or consultation.get_kind_display()}：{consultation.title}"[
             :200
         ],
         occurred_on=consultation.held_on,
         url=consultation_url(consultation),
+        detail={"leave_reason": participant.leave_reason} if participant.leave_reason else None,
     )
 
 
@@ -192,12 +222,6 @@ def attendance_set(
         raise ConsultationError("活动已取消，不能登记出席情况")
     if attendance == Participant.Attendance.ATTENDED and consultation.held_on > timezone.localdate():
         raise ConsultationError("活动尚未举行，不能登记出席")
-    was_there = participant.attendance == Participant.Attendance.ATTENDED
-    if was_there and attendance != Participant.Attendance.ATTENDED and participant.member_id:
-        # A correction after the event: the member did not take part, so the duty it earned goes too.
-        duties_of_source(consultation).filter(
-            member_id=participant.member_id, kind=_duty_kind(consultation)
-        ).delete()
     participant.attendance = attendance
     participant.leave_reason = _text(
         leave_reason, "请假事由", 200, required=attendance == Participant.Attendance.LEAVE
@@ -225,9 +249,7 @@ def consultation_hold(
         locked.minutes = _text(minutes, "会议纪要", 50000)
     locked.version += 1
     locked.save()
-    for participant in locked.participants.filter(attendance=Participant.Attendance.ATTENDED).select_related(
-        "member"
-    ):
+    for participant in locked.participants.filter(member__isnull=False).select_related("member"):
         _record_attendance_duty(locked, participant)
     return locked
 

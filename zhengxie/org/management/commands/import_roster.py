@@ -2,39 +2,20 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
-from django.conf import settings
-from django.core.management.base import BaseCommand, CommandError, CommandParser
-
-from zhengxie.accounts.audit import audit_context
+from zhengxie.org.import_command import SpreadsheetImportCommand
 from zhengxie.org.models import Committee
 from zhengxie.org.roster import roster_import
 
 
-class Command(BaseCommand):
+class Command(SpreadsheetImportCommand):
     help = "从Excel（.xlsx）花名册导入委员：全部正确才导入，有任何错误则不导入并列出全部错误。"
+    file_help = "花名册文件（.xlsx）"
+    nothing = "委员"
 
-    def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("file", help="花名册文件（.xlsx）")
-        parser.add_argument("--committee", required=True, help="政协的行政区划代码，如 440700")
+    def run_import(self, *, committee: Committee, data: bytes, filename: str) -> Any:
+        return roster_import(committee=committee, data=data, filename=filename)
 
-    def handle(self, *args: Any, **options: Any) -> None:
-        code = options["committee"].strip()
-        committee = Committee.objects.filter(division_code=code).first()
-        if committee is None:
-            raise CommandError(f"未找到行政区划代码为“{code}”的政协")
-        path = Path(options["file"])
-        if not path.is_file():
-            raise CommandError(f"找不到文件：{path}")
-        if path.stat().st_size > settings.UPLOAD_MAX_BYTES:
-            raise CommandError(f"文件过大：不能超过{settings.UPLOAD_MAX_BYTES // (1024 * 1024)} MB")
-        data = path.read_bytes()
-        with audit_context(label="import_roster"):
-            result = roster_import(committee=committee, data=data, filename=path.name)
-        if result.errors:
-            for error in result.errors:
-                self.stderr.write(str(error))
-            raise CommandError(f"导入失败：共{len(result.errors)}处错误，未导入任何委员")
+    def report(self, result: Any, committee: Committee) -> None:
         self.stdout.write(self.style.SUCCESS(f"成功导入{result.created}名委员到{committee}"))

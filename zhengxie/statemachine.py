@@ -76,3 +76,19 @@ def apply(
     for name in fields:
         setattr(obj, name, getattr(locked, name))
     return obj
+
+
+def history_row(
+    model: type[models.Model], fk: str, **values: Any
+) -> Callable[[models.Model, Move], models.Model]:
+    """A history writer for apply(): one `model` row per move, linked to the record by `fk`, with the move's
+    action, from_state and to_state and the given values (a callable value is called with the locked record
+    and the move)."""
+
+    def write(locked: models.Model, move: Move) -> models.Model:
+        fields = {k: (v(locked, move) if callable(v) else v) for k, v in values.items()}
+        return model.objects.create(  # type: ignore[attr-defined]
+            **{fk: locked}, action=move.action, from_state=move.source, to_state=move.target, **fields
+        )
+
+    return write

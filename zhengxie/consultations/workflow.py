@@ -70,25 +70,20 @@ def transition(
     note: str = "",
     update_fields: dict[str, object] | None = None,
 ) -> Outcome:
-    def history(locked: Outcome, move: Move) -> OutcomeProgress:
-        return OutcomeProgress.objects.create(
-            outcome=locked,
-            committee_id=locked.committee_id,
-            action=move.action,
-            from_state=move.source,
-            to_state=move.target,
-            percent=locked.percent,
-            note=note,
-            by=user,
-        )
-
     statemachine.apply(
         obj=outcome,
         moves=TRANSITIONS,
         action=action,
         user=user,
         allowed=actor_allowed,  # type: ignore[arg-type]
-        history=history,  # type: ignore[arg-type]
+        history=statemachine.history_row(
+            OutcomeProgress,
+            "outcome",
+            committee_id=lambda locked, _: locked.committee_id,
+            percent=lambda locked, _: locked.percent,
+            note=note,
+            by=user,
+        ),
         update_fields=update_fields,
         stale_message="该协商成果已被他人处理，请刷新后重试",
     )

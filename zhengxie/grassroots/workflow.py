@@ -73,23 +73,18 @@ def transition(
     note: str = "",
     update_fields: dict[str, object] | None = None,
 ) -> Concern:
-    def history(locked: Concern, move: Move) -> ConcernEvent:
-        return ConcernEvent.objects.create(
-            concern=locked,
-            action=move.action,
-            from_state=move.source,
-            to_state=move.target,
-            actor=user,
-            note=(note or PUBLIC_NOTES.get(move.action, move.label))[:500],
-        )
-
     statemachine.apply(
         obj=concern,
         moves=TRANSITIONS,
         action=action,
         user=user,
         allowed=actor_allowed,  # type: ignore[arg-type]
-        history=history,  # type: ignore[arg-type]
+        history=statemachine.history_row(
+            ConcernEvent,
+            "concern",
+            actor=user,
+            note=lambda _, move: (note or PUBLIC_NOTES.get(move.action, move.label))[:500],
+        ),
         update_fields=update_fields,
         stale_message="该诉求已被他人处理，请刷新后重试",
     )

@@ -61,23 +61,13 @@ def transition(
     reason: str = "",
     update_fields: dict[str, object] | None = None,
 ) -> OpinionReport:
-    def history(locked: OpinionReport, move: Move) -> ReportTransition:
-        return ReportTransition.objects.create(
-            report=locked,
-            action=move.action,
-            from_state=move.source,
-            to_state=move.target,
-            actor=user,
-            reason=reason,
-        )
-
     statemachine.apply(
         obj=report,
         moves=TRANSITIONS,
         action=action,
         user=user,
         allowed=actor_allowed,  # type: ignore[arg-type]
-        history=history,  # type: ignore[arg-type]
+        history=statemachine.history_row(ReportTransition, "report", actor=user, reason=reason),
         update_fields=update_fields,
         stale_message="该信息已被他人处理，请刷新后重试",
     )

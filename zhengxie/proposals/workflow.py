@@ -78,23 +78,13 @@ def transition(
 ) -> Proposal:
     """Make one move. Side effects: row lock, Transition row, save (audit row by signal)."""
 
-    def history(locked: Proposal, move: Move) -> Transition:
-        return Transition.objects.create(
-            proposal=locked,
-            action=move.action,
-            from_state=move.source,
-            to_state=move.target,
-            actor=user,
-            reason=reason,
-        )
-
     statemachine.apply(
         obj=proposal,
         moves=TRANSITIONS,
         action=action,
         user=user,
         allowed=actor_allowed,  # type: ignore[arg-type]
-        history=history,  # type: ignore[arg-type]
+        history=statemachine.history_row(Transition, "proposal", actor=user, reason=reason),
         update_fields=update_fields,
         stale_message="该提案已被他人处理，请刷新后重试",
     )

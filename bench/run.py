@@ -307,6 +307,7 @@ class EvalRun:
     first_s: float
     again_s: float
     points_rows: int
+    pages: list[Row]
 
 
 def measure_evaluation(province: Committee) -> EvalRun:
@@ -330,7 +331,9 @@ def measure_evaluation(province: Committee) -> EvalRun:
         generate.furnish(committee)
         generate.members([(committee, N_EVAL)])
     _, generate_s = generate.duty_records(committee, year, EVAL_MEAN)
-    scheme = ScoringScheme.objects.create(committee=committee, year=year, version=1, name="基准考评办法")
+    scheme = ScoringScheme.objects.create(
+        committee=committee, year=year, version=1, name="基准考评办法", threshold=Decimal(60)
+    )
     points = {kind: Decimal(weight % 7 + 1) for kind, weight in generate.DUTY_MIX}
     points["absence"] = Decimal(-5)
     caps = {"proposal": Decimal(20), "training": Decimal(10), "reading": Decimal(5), "absence": Decimal(20)}
@@ -358,8 +361,27 @@ def measure_evaluation(province: Committee) -> EvalRun:
     print(
         f"履职考评重算：{result.members:,} 名委员，{result.records:,} 条记录，{first_s:.1f} s / {again_s:.1f} s"
     )
+    # The pages that read the evaluation, at this size, as the committee's office.
+    office = generate.office_user("bench_eval_office", committee)
+    client = Client(HTTP_HOST=HOST)
+    client.force_login(office)
+    member = Member.objects.filter(committee=committee).order_by("id")[N_EVAL // 2]
+    pages = [
+        measure(
+            f"考评排名 /duties/office/ 第 1 页（{result.members:,} 人）",
+            get(client, f"/duties/office/?year={year}"),
+            150,
+        ),
+        measure("考评排名 第 100 页", get(client, f"/duties/office/?year={year}&page=100"), 150),
+        measure("考评排名 低于约谈分数线", get(client, f"/duties/office/?year={year}&tab=below"), 150),
+        measure(
+            f"委员履职档案 /duties/member/ID/（{member.duty_records.count()} 条记录）",
+            get(client, f"/duties/member/{member.pk}/?year={year}"),
+            150,
+        ),
+    ]
     return EvalRun(
-        result.members, result.records, generate_s, baseline_s, first_s, again_s, result.points_rows
+        result.members, result.records, generate_s, baseline_s, first_s, again_s, result.points_rows, pages
     )
 
 
@@ -377,6 +399,14 @@ def render_evaluation(run: EvalRun) -> str:
             f"| 首次计算（写入 {run.members:,} 条考评、{run.points_rows:,} 条计分明细） | {run.first_s:.1f} "
             f"| < {EVAL_TARGET_S:.0f} | {verdict} |",
             f"| 规则修改后重算（先删除旧结果） | {run.again_s:.1f} | < {EVAL_TARGET_S:.0f} | {verdict} |",
+            "",
+            "| 页面 | n | p50 (ms) | p95 (ms) | 查询数 | 其中 SQL (ms) | 目标 p95 (ms) | 结果 |",
+            "|---|---:|---:|---:|---:|---:|---:|---|",
+            *[
+                f"| {r.operation} | {r.n} | {r.p50:.1f} | {r.p95:.1f} | {r.queries} | {r.sql_ms:.1f} "
+                f"| {f'< {r.target:.0f}' if r.target else '—'} | {r.status} |"
+                for r in run.pages
+            ],
             "",
         ]
     )

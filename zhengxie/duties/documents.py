@@ -50,7 +50,7 @@ def evaluation_xlsx(committee: Committee, year: int) -> tuple[bytes, int]:
     evaluations = list(
         Evaluation.objects.filter(committee=committee, year=year)
         .select_related("member__sector", "member__party", "scheme")
-        .order_by("rank", "member__name", "member_id")
+        .order_by("rank", "member_id")
     )
     per_kind: dict[int, dict[str, Decimal]] = defaultdict(dict)
     for evaluation_id, kind, points in (

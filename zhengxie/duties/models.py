@@ -87,6 +87,10 @@ class DutyRecord(models.Model):
             models.Index(fields=["committee", "year", "kind"], name="duty_committee_year_kind"),
             models.Index(fields=["member", "year"], name="duty_member_year"),
             models.Index(fields=["source_type", "source_id"], name="duty_source"),
+            # The office's counters of claims waiting for confirmation, without reading the year's records.
+            models.Index(
+                fields=["committee", "status"], name="duty_committee_pending", condition=Q(status="pending")
+            ),
         ]
         constraints = [
             models.UniqueConstraint(
@@ -163,7 +167,11 @@ class Evaluation(models.Model):
     class Meta:
         verbose_name = verbose_name_plural = "年度考评"
         ordering = ["committee", "year", "rank"]
-        indexes = [models.Index(fields=["committee", "year", "points"], name="evaluation_committee_points")]
+        indexes = [
+            models.Index(fields=["committee", "year", "points"], name="evaluation_committee_points"),
+            # The ranking list pages through a committee-year in rank order.
+            models.Index(fields=["committee", "year", "rank", "member"], name="evaluation_committee_rank"),
+        ]
         constraints = [models.UniqueConstraint(fields=["member", "year"], name="evaluation_once_per_year")]
 
     def __str__(self) -> str:

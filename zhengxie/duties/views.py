@@ -238,7 +238,8 @@ def ranking_rows(
     if below:
         # Each row against the threshold of the rules it was computed with.
         rows = rows.filter(points__lt=F("scheme__threshold"))
-    return rows.order_by("rank", "member__name", "member_id")
+    # Ties share a rank and keep the roster's order; (rank, member) is indexed for paging.
+    return rows.order_by("rank", "member_id")
 
 
 @login_required

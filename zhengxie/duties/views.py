@@ -256,7 +256,13 @@ def office(request: HttpRequest) -> HttpResponse:
     query.pop("page", None)
     query["committee"], query["year"] = str(committee.pk), str(year)
     scheme = scoring.current_scheme(committee.pk, year)
-    computed = Evaluation.objects.filter(committee=committee, year=year).select_related("scheme").first()
+    # Any row tells when and under which rules the year was computed; the (rank, member) index finds one at once.
+    computed = (
+        Evaluation.objects.filter(committee=committee, year=year)
+        .select_related("scheme")
+        .order_by("rank", "member_id")
+        .first()
+    )
     is_office = access.has_role(user, committee.pk, OFFICE)
     return render(
         request,

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import datetime
 import logging
-import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from typing import Any
@@ -42,11 +41,12 @@ from zhengxie.org.models import Committee, Member, Party, Sector, SpecialCommitt
 from zhengxie.org.roster import (
     HeaderErrors,
     RosterError,
+    RowCells,
     SpreadsheetError,
-    cell_text,
     check_container,
     column_positions,
     read_rows,
+    split_names,
 )
 from zhengxie.proposals.importer import parse_date
 
@@ -127,37 +127,11 @@ class _Row:
     body: Party | Sector | SpecialCommittee | Station | None = None
 
 
-def _split_names(text: str) -> list[str]:
-    names: list[str] = []
-    for part in re.split(r"[、，,；;]", text):
-        part = part.strip()
-        if part and part not in names:
-            names.append(part)
-    return names
-
-
 def _parse_row(
     line: int, values: tuple[Any, ...], positions: dict[str, int], errors: list[RosterError]
 ) -> _Row | None:
-    row_errors: list[RosterError] = []
-
-    def bad(column: str, message: str) -> None:
-        """One message per cell: the first problem found."""
-        if all(e.column != column for e in row_errors):
-            row_errors.append(RosterError(row=line, column=column, message=message))
-
-    raw: dict[str, Any] = {c: (values[i] if i < len(values) else None) for c, i in positions.items()}
-    cells: dict[str, str] = {}
-    for column, value in raw.items():
-        text = cell_text(value)
-        limit = MAX_LENGTHS.get(column, DEFAULT_LIMIT)
-        if len(text) > limit:
-            bad(column, f"内容过长（最多{limit}个字符）")
-            text = ""
-        cells[column] = text
-
-    def text(column: str) -> str:
-        return cells.get(column, "")
+    row = RowCells(line, values, positions, MAX_LENGTHS, DEFAULT_LIMIT)
+    row_errors, raw, bad, text = row.errors, row.raw, row.bad, row.text
 
     def choice(column: str, options: dict[str, Any], hint: str) -> Any:
         value = text(column)
@@ -184,7 +158,7 @@ def _parse_row(
         bad(COL_TITLE, "不能为空")
 
     source_kind = choice(COL_SOURCE, SOURCES, "委员、党派团体、界别、专门委员会或委员工作室")
-    names = _split_names(text(COL_REFLECTOR))
+    names = split_names(text(COL_REFLECTOR))
     if not names:
         bad(COL_REFLECTOR, "不能为空")
     elif source_kind not in (None, OpinionReport.SourceKind.MEMBER) and len(names) > 1:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime
 import io
 import logging
+import re
 import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -200,6 +201,48 @@ def cell_text(value: Any) -> str:
     if isinstance(value, datetime.datetime) and value.time() == datetime.time(0):
         return value.date().isoformat()
     return str(value).strip()
+
+
+def split_names(text: str) -> list[str]:
+    """Names listed in one cell (、，,；; between them), in order, each once."""
+    names: list[str] = []
+    for part in re.split(r"[、，,；;]", text):
+        part = part.strip()
+        if part and part not in names:
+            names.append(part)
+    return names
+
+
+class RowCells:
+    """One row of a ledger: its raw values and texts by column (a text over its column's limit is refused),
+    and the row's errors, at most one per cell (the first problem found)."""
+
+    def __init__(
+        self,
+        line: int,
+        values: tuple[Any, ...],
+        positions: dict[str, int],
+        limits: dict[str, int],
+        default: int,
+    ) -> None:
+        self.line = line
+        self.errors: list[RosterError] = []
+        self.raw: dict[str, Any] = {c: (values[i] if i < len(values) else None) for c, i in positions.items()}
+        self.cells: dict[str, str] = {}
+        for column, value in self.raw.items():
+            text = cell_text(value)
+            limit = limits.get(column, default)
+            if len(text) > limit:
+                self.bad(column, f"内容过长（最多{limit}个字符）")
+                text = ""
+            self.cells[column] = text
+
+    def bad(self, column: str, message: str) -> None:
+        if all(e.column != column for e in self.errors):
+            self.errors.append(RosterError(row=self.line, column=column, message=message))
+
+    def text(self, column: str) -> str:
+        return self.cells.get(column, "")
 
 
 def read_rows(data: bytes) -> tuple[list[str], list[tuple[int, tuple[Any, ...]]]]:

@@ -44,11 +44,13 @@ from zhengxie.org.models import (
 from zhengxie.org.roster import (
     HeaderErrors,
     RosterError,
+    RowCells,
     SpreadsheetError,
     cell_text,
     check_container,
     column_positions,
     read_rows,
+    split_names,
 )
 from zhengxie.proposals.models import (
     Assignment,
@@ -267,37 +269,11 @@ def parse_chinese_int(text: str) -> int | None:
     return value if value > 0 else None
 
 
-def _split_names(text: str) -> list[str]:
-    names: list[str] = []
-    for part in re.split(r"[、，,；;]", text):
-        part = part.strip()
-        if part and part not in names:
-            names.append(part)
-    return names
-
-
 def _parse_row(
     line: int, values: tuple[Any, ...], positions: dict[str, int], errors: list[RosterError]
 ) -> _Row | None:
-    row_errors: list[RosterError] = []
-
-    def bad(column: str, message: str) -> None:
-        """One message per cell: the first problem found (a bad value before any cross-column rule)."""
-        if all(e.column != column for e in row_errors):
-            row_errors.append(RosterError(row=line, column=column, message=message))
-
-    raw: dict[str, Any] = {c: (values[i] if i < len(values) else None) for c, i in positions.items()}
-    cells: dict[str, str] = {}
-    for column, value in raw.items():
-        text = cell_text(value)
-        limit = MAX_LENGTHS.get(column, DEFAULT_LIMIT)
-        if len(text) > limit:
-            bad(column, f"内容过长（最多{limit}个字符）")
-            text = ""
-        cells[column] = text
-
-    def text(column: str) -> str:
-        return cells.get(column, "")
+    row = RowCells(line, values, positions, MAX_LENGTHS, DEFAULT_LIMIT)
+    row_errors, raw, bad, text = row.errors, row.raw, row.bad, row.text
 
     def date_of(column: str) -> datetime.date | None:
         value = raw.get(column)
@@ -346,7 +322,7 @@ def _parse_row(
     if not title and COL_TITLE not in {e.column for e in row_errors}:
         bad(COL_TITLE, "不能为空")
 
-    names = _split_names(text(COL_PROPOSER))
+    names = split_names(text(COL_PROPOSER))
     if not names and COL_PROPOSER not in {e.column for e in row_errors}:
         bad(COL_PROPOSER, "不能为空")
 
@@ -381,7 +357,7 @@ def _parse_row(
     review = choice(COL_REVIEW, REVIEWS, "立案、不立案、并案或待审查")
 
     lead = text(COL_LEAD)
-    co = _split_names(text(COL_CO))
+    co = split_names(text(COL_CO))
     for column, unit_names in ((COL_LEAD, [lead] if lead else []), (COL_CO, co)):
         for name in unit_names:
             if len(name) > NAME_LIMITS["unit"]:
@@ -400,7 +376,7 @@ def _parse_row(
     rating = choice(COL_RATING, RATINGS, "满意、基本满意或不满意")
     is_key = choice(COL_KEY, YES_NO, "是或否") or False
     is_excellent = choice(COL_EXCELLENT, YES_NO, "是或否") or False
-    supervisors = _split_names(text(COL_SUPERVISORS))
+    supervisors = split_names(text(COL_SUPERVISORS))
     for name in supervisors:
         if len(name) > NAME_LIMITS["member"]:
             bad(COL_SUPERVISORS, f"“{name[:20]}…”过长（最多{NAME_LIMITS['member']}个字）")

@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "zhengxie.opinions",
     "zhengxie.consultations",
     "zhengxie.grassroots",
+    "zhengxie.reports",
     "zhengxie.notices",
     "zhengxie.tasks",
     "zhengxie.api",

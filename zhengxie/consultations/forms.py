@@ -25,7 +25,8 @@ def _date(label: str, *, required: bool = True) -> forms.DateField:
     return forms.DateField(
         label=label,
         required=required,
-        widget=forms.DateInput(attrs={"type": "date"}),
+        # <input type="date"> takes only ISO dates; the zh-hans locale would render 2026/03/01 (shown blank).
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         error_messages={"required": f"请填写{label}", "invalid": f"{label}格式应为 年-月-日"},
     )
 
@@ -87,6 +88,46 @@ class ConsultationForm(forms.Form):
             self.fields["station"].empty_label = None  # type: ignore[attr-defined]
             del self.fields["topic"]
             del self.fields["lead"]
+
+
+class PlanTopicField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Topic) -> str:  # type: ignore[override]
+        return f"{obj.plan.title}：{obj.title}"
+
+
+class ConsultationEditForm(forms.Form):
+    """What can still be corrected after creation; kind, form and station stay as created."""
+
+    title = _text("主题", 200)
+    held_on = _date("日期")
+    place = _text("地点", 200, required=False)
+    series = _text("协商品牌", 40, required=False)
+    topic = PlanTopicField(
+        label="计划议题",
+        queryset=Topic.objects.none(),
+        required=False,
+        empty_label="——（不属于年度计划）",
+        error_messages={"invalid_choice": "请选择本政协年度计划中的议题"},
+    )
+    summary = _text("协商情况", 20000, required=False, textarea=True)
+    minutes = _text("会议纪要", 50000, required=False, textarea=True)
+
+    def __init__(self, *args, consultation: Consultation, with_topic: bool, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)
+        self.fields["series"].help_text = "如：" + "、".join(SERIES_SUGGESTIONS)
+        if not with_topic:
+            # Station members run micro consultations, which are not annual-plan topics (as on creation).
+            del self.fields["topic"]
+            return
+        from django.db.models import Q
+
+        # The plan of the consultation's year, and the topic it is linked to now even if from another year.
+        self.fields["topic"].queryset = (  # type: ignore[attr-defined]
+            Topic.objects.filter(committee_id=consultation.committee_id)
+            .filter(Q(plan__year=consultation.held_on.year) | Q(pk=consultation.topic_id))
+            .select_related("plan")
+            .order_by("-plan__year", "order", "month", "id")
+        )
 
 
 class ParticipantForm(forms.Form):

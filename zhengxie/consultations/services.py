@@ -22,6 +22,7 @@ from zhengxie.consultations.models import (
     OutcomeState,
     Participant,
     Speech,
+    Topic,
     Visit,
 )
 from zhengxie.duties.models import DutyKind
@@ -492,6 +493,17 @@ def visit_add(
     )
 
 
+def _plan_topic(committee_id: int, topic_id: object) -> Topic | None:
+    if topic_id is None:
+        return None
+    topic = None
+    if isinstance(topic_id, int) and not isinstance(topic_id, bool):
+        topic = Topic.objects.filter(pk=topic_id, committee_id=committee_id).first()
+    if topic is None:
+        raise ConsultationError("请选择本政协年度计划中的议题")
+    return topic
+
+
 UPDATABLE = {
     "title": ("主题", 200, True),
     "place": ("地点", 200, False),
@@ -503,9 +515,10 @@ UPDATABLE = {
 
 @transaction.atomic
 def consultation_update(*, consultation: Consultation, user: User, **fields: object) -> Consultation:
-    """Edit title, place, summary, minutes, series or date until the consultation is closed or cancelled."""
+    """Edit title, place, summary, minutes, series, date or the plan topic (topic_id; None unlinks) until the
+    consultation is closed or cancelled."""
     _require_manager(user, consultation)
-    unknown = sorted(set(fields) - set(UPDATABLE) - {"held_on"})
+    unknown = sorted(set(fields) - set(UPDATABLE) - {"held_on", "topic_id"})
     if unknown:
         raise ConsultationError(f"不能修改：{'、'.join(unknown)}")
     if consultation.state in ENDED:
@@ -518,6 +531,8 @@ def consultation_update(*, consultation: Consultation, user: User, **fields: obj
             if consultation.state == Consultation.State.HELD and value > timezone.localdate():
                 raise ConsultationError("活动已召开，日期不能晚于今天")
             changes[name] = value
+        elif name == "topic_id":
+            changes["topic"] = _plan_topic(consultation.committee_id, value)
         else:
             label, limit, required = UPDATABLE[name]
             changes[name] = _text(value if isinstance(value, str) else "", label, limit, required=required)

@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.consultation_list, name="list"),
     path("new/", views.consultation_create, name="create"),
     path("<int:pk>/", views.consultation_detail, name="detail"),
+    path("<int:pk>/edit/", views.consultation_edit, name="edit"),
     path("<int:pk>/act/<str:action>/", views.consultation_act, name="act"),
     path("<int:pk>/outcomes/<int:outcome_id>/<str:action>/", views.outcome_act, name="outcome_act"),
     path("outcomes/", views.unit_outcomes, name="unit_outcomes"),

@@ -163,6 +163,57 @@ def consultation_create(request: HttpRequest) -> HttpResponse:
     )
 
 
+# ---------------------------------------------------------------- edit
+
+
+def _posted_version(request: HttpRequest, current: int) -> int:
+    """The version the page was opened at: a save over someone else's edit is refused as stale."""
+    raw = request.POST.get("version", "")
+    return int(raw) if raw.isdigit() and len(raw) < 10 else current
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def consultation_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    user = _user(request)
+    consultation = queries.access_consultation(user, pk)
+    if not workflow.may_manage(user, consultation):
+        # Like the other manager-only pages: those who may not act are not shown the page.
+        raise Http404("只有政协机关或本站点委员可以修改该活动")
+    if consultation.state in services.ENDED:
+        messages.error(request, f"活动{consultation.get_state_display()}，不能再修改")
+        return redirect("consultations:detail", pk=consultation.pk)
+    with_topic = _is_office(user, consultation.committee_id)
+    initial = {
+        "title": consultation.title,
+        "held_on": consultation.held_on,
+        "place": consultation.place,
+        "series": consultation.series,
+        "topic": consultation.topic_id,
+        "summary": consultation.summary,
+        "minutes": consultation.minutes,
+    }
+    form = forms.ConsultationEditForm(
+        request.POST or None, initial=initial, consultation=consultation, with_topic=with_topic
+    )
+    if request.method == "POST":
+        try:
+            data = _valid(form)
+            fields: dict[str, Any] = {
+                name: data[name] for name in ("title", "held_on", "place", "series", "summary", "minutes")
+            }
+            if with_topic:
+                fields["topic_id"] = data["topic"].pk if data.get("topic") else None
+            consultation.version = _posted_version(request, consultation.version)
+            services.consultation_update(consultation=consultation, user=user, **fields)
+        except workflow.TransitionError as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, "活动信息已保存")
+            return redirect("consultations:detail", pk=consultation.pk)
+    return render(request, "consultations/edit.html", {"form": form, "c": consultation})
+
+
 # ---------------------------------------------------------------- detail
 
 

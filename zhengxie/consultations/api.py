@@ -17,6 +17,7 @@ from ninja.pagination import LimitOffsetPagination, paginate
 
 from zhengxie.accounts import access
 from zhengxie.accounts.models import User
+from zhengxie.api.errors import error_status
 from zhengxie.consultations import queries, services, workflow
 from zhengxie.consultations.models import Consultation, Outcome, OutcomeProgress
 from zhengxie.consultations.schemas import (
@@ -48,9 +49,7 @@ def _user(request: HttpRequest) -> User:
 
 
 def _status(exc: workflow.TransitionError) -> int:
-    if isinstance(exc, workflow.statemachine.ConcurrentChange):
-        return 409
-    return 403 if str(exc).startswith(FORBIDDEN_PREFIXES) else 400
+    return error_status(exc, FORBIDDEN_PREFIXES)
 
 
 def _with_actions(

@@ -14,6 +14,7 @@ from ninja.pagination import LimitOffsetPagination, paginate
 
 from zhengxie.accounts import access
 from zhengxie.accounts.models import User
+from zhengxie.api.errors import error_status
 from zhengxie.duties import forms, queries, services
 from zhengxie.duties.models import Contest, DutyKind, DutyRecord, Evaluation, EvaluationPoint
 from zhengxie.duties.schemas import (
@@ -40,7 +41,7 @@ def _user(request: HttpRequest) -> User:
 
 
 def _error(exc: services.DutyError) -> HttpError:
-    return HttpError(403 if str(exc).startswith(FORBIDDEN_PREFIXES) else 400, str(exc))
+    return HttpError(error_status(exc, FORBIDDEN_PREFIXES), str(exc))
 
 
 def _year(year: int | None) -> int:

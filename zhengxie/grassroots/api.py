@@ -23,6 +23,7 @@ from ninja.pagination import LimitOffsetPagination, paginate
 
 from zhengxie.accounts import access
 from zhengxie.accounts.models import Role, User
+from zhengxie.api.errors import error_status
 from zhengxie.grassroots import forms, queries, services, workflow
 from zhengxie.grassroots.models import Concern, ConcernState
 from zhengxie.grassroots.schemas import (
@@ -56,11 +57,7 @@ def _user(request: HttpRequest) -> User:
 
 
 def _status(exc: workflow.TransitionError) -> int:
-    if isinstance(exc, workflow.statemachine.ConcurrentChange):
-        return 409
-    if isinstance(exc, services.RateLimited):
-        return 429
-    return 403 if str(exc).startswith(FORBIDDEN_PREFIXES) else 400
+    return 429 if isinstance(exc, services.RateLimited) else error_status(exc, FORBIDDEN_PREFIXES)
 
 
 def size_capped(view: Callable[..., Any]) -> Callable[..., Any]:

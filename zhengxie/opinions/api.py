@@ -16,6 +16,7 @@ from ninja.pagination import LimitOffsetPagination, paginate
 
 from zhengxie.accounts import access
 from zhengxie.accounts.models import Role, User
+from zhengxie.api.errors import error_status
 from zhengxie.opinions import services, workflow
 from zhengxie.opinions.models import Forwarding, OpinionReport
 from zhengxie.opinions.queries import access_report, opinions_visible_to
@@ -47,9 +48,7 @@ def _user(request: HttpRequest) -> User:
 
 
 def _status(exc: workflow.TransitionError) -> int:
-    if isinstance(exc, workflow.statemachine.ConcurrentChange):
-        return 409
-    return 403 if str(exc).startswith(FORBIDDEN_PREFIXES) else 400
+    return error_status(exc, FORBIDDEN_PREFIXES)
 
 
 def _detail(user: User, report_id: int) -> OpinionReport:

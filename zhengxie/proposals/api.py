@@ -15,6 +15,7 @@ from ninja.errors import HttpError
 from ninja.pagination import LimitOffsetPagination, paginate
 
 from zhengxie.accounts.models import User
+from zhengxie.api.errors import error_status
 from zhengxie.org.models import HandlingUnit, Member, Session
 from zhengxie.proposals import services, workflow
 from zhengxie.proposals.models import Proposal
@@ -50,9 +51,7 @@ def _user(request: HttpRequest) -> User:
 
 
 def _status(exc: workflow.TransitionError) -> int:
-    if isinstance(exc, workflow.ConcurrentChange):
-        return 409
-    return 403 if str(exc).startswith(FORBIDDEN_PREFIXES) else 400
+    return error_status(exc, FORBIDDEN_PREFIXES)
 
 
 def _detail(user: User, proposal_id: int, acted: bool = False) -> Proposal:

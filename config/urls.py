@@ -13,6 +13,7 @@ urlpatterns = [
     path("duties/", include("zhengxie.duties.urls")),
     path("concerns/", include("zhengxie.grassroots.urls")),
     path("notices/", include("zhengxie.notices.urls")),
+    path("reports/", include("zhengxie.reports.urls")),
     path("api/v1/", include("zhengxie.api.urls")),
     path("admin/", admin.site.urls),
 ]

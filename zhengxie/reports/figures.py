@@ -15,7 +15,7 @@ from collections import Counter
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery, Sum
 from django.utils import timezone
 
 from zhengxie.consultations.models import Consultation, Form, Outcome, OutcomeState, Participant
@@ -39,32 +39,101 @@ def rate(numerator: int, denominator: int) -> float | None:
     )
 
 
-def _proposals(committees: list[int], year: int) -> dict[str, Any]:
-    received = Proposal.objects.filter(committee_id__in=committees, session__year=year).exclude(
+def received_proposals(committees: list[int], year: int) -> QuerySet[Proposal]:
+    return Proposal.objects.filter(committee_id__in=committees, session__year=year).exclude(
         state__in=NOT_RECEIVED
     )
-    by = received.aggregate(
-        received=Count("id"),
-        individual=Count("id", filter=Q(kind=Proposal.Kind.INDIVIDUAL)),
-        collective=Count("id", filter=Q(kind=Proposal.Kind.COLLECTIVE)),
-        collective_by_party=Count(
-            "id", filter=Q(kind=Proposal.Kind.COLLECTIVE, proposer_kind=Proposal.ProposerKind.PARTY)
-        ),
-        filed=Count("id", filter=Q(state__in=FILED_STATES)),
-        not_filed=Count("id", filter=Q(state=State.NOT_FILED)),
-        merged=Count("id", filter=Q(state=State.MERGED)),
-        replied=Count("id", filter=Q(state__in=REPLIED_STATES)),
-        key=Count("id", filter=Q(is_key=True)),
-        key_by_party=Count("id", filter=Q(is_key=True, proposer_kind=Proposal.ProposerKind.PARTY)),
-        excellent=Count("id", filter=Q(is_excellent=True)),
-        authored=Count("id", filter=Q(author__isnull=False)),
+
+
+# The proposal counts, each a filter on the year's received proposals. The report's aggregate and the record
+# list behind each figure (zhengxie.reports.records) use the same filter, so the list holds what was counted.
+PROPOSAL_COUNTS: dict[str, Q] = {
+    "received": Q(),
+    "individual": Q(kind=Proposal.Kind.INDIVIDUAL),
+    "collective": Q(kind=Proposal.Kind.COLLECTIVE),
+    "collective_by_party": Q(kind=Proposal.Kind.COLLECTIVE, proposer_kind=Proposal.ProposerKind.PARTY),
+    "filed": Q(state__in=FILED_STATES),
+    "not_filed": Q(state=State.NOT_FILED),
+    "merged": Q(state=State.MERGED),
+    "replied": Q(state__in=REPLIED_STATES),
+    "key": Q(is_key=True),
+    "key_by_party": Q(is_key=True, proposer_kind=Proposal.ProposerKind.PARTY),
+    "excellent": Q(is_excellent=True),
+    "authored": Q(author__isnull=False),
+}
+
+
+def received_reports(committees: list[int], year: int) -> QuerySet[OpinionReport]:
+    return OpinionReport.objects.filter(committee_id__in=committees, year=year).exclude(
+        state__in=(ReportState.DRAFT, ReportState.WITHDRAWN)
     )
+
+
+REPORT_COUNTS: dict[str, Q] = {
+    "received": Q(),
+    "forwarded": Q(state__in=(ReportState.FORWARDED, ReportState.ADOPTED)),
+    "adopted": Q(state=ReportState.ADOPTED),
+    "by_party": Q(source_kind=OpinionReport.SourceKind.PARTY),
+}
+
+
+def instructions_in(committees: list[int], year: int) -> QuerySet[Instruction]:
+    return Instruction.objects.filter(committee_id__in=committees, instructed_on__year=year)
+
+
+def held_consultations(committees: list[int], year: int) -> QuerySet[Consultation]:
+    return Consultation.objects.filter(
+        committee_id__in=committees,
+        kind=Consultation.Kind.CONSULTATION,
+        held_on__year=year,
+        state__in=(Consultation.State.HELD, Consultation.State.CLOSED),
+    )
+
+
+def attended(committees: list[int], year: int) -> QuerySet[Participant]:
+    return Participant.objects.filter(
+        consultation__in=held_consultations(committees, year), attendance=Participant.Attendance.ATTENDED
+    )
+
+
+def outcome_items(committees: list[int], year: int) -> QuerySet[Outcome]:
+    return Outcome.objects.filter(consultation__in=held_consultations(committees, year))
+
+
+def active_members(committees: list[int]) -> QuerySet[Member]:
+    return Member.objects.filter(committee_id__in=committees, status=Member.Status.ACTIVE)
+
+
+def counted_duty_records(committees: list[int], year: int) -> QuerySet[DutyRecord]:
+    return DutyRecord.objects.filter(
+        committee_id__in=committees,
+        year=year,
+        status__in=(DutyRecord.Status.CONFIRMED, DutyRecord.Status.CONTESTED),
+    )
+
+
+def raised_concerns(committees: list[int], year: int) -> QuerySet[Concern]:
+    return Concern.objects.filter(committee_id__in=committees, created_at__year=year).exclude(
+        state__in=(ConcernState.REVIEW, ConcernState.REJECTED)
+    )
+
+
+def counted_assignments(committees: list[int], year: int) -> QuerySet[Assignment]:
+    """The tasks of the year's proposals that count for a unit: a returned task was never the unit's."""
+    return Assignment.objects.filter(proposal__in=received_proposals(committees, year)).exclude(
+        status=Assignment.Status.RETURNED
+    )
+
+
+def _proposals(committees: list[int], year: int) -> dict[str, Any]:
+    received = received_proposals(committees, year)
+    by = received.aggregate(**{name: Count("id", filter=q) for name, q in PROPOSAL_COUNTS.items()})
     cosigned = CoSigner.objects.filter(proposal__in=received, status=CoSigner.Status.CONFIRMED).count()
     results = Counter(
         _latest_per_proposal(Reply.objects.filter(proposal__in=received, role="lead"), "result")
     )
     ratings = Counter(_latest_per_proposal(Feedback.objects.filter(proposal__in=received), "rating"))
-    assigned = Assignment.objects.filter(proposal__in=received).exclude(status=Assignment.Status.RETURNED)
+    assigned = counted_assignments(committees, year)
     units = set(assigned.values_list("unit_id", flat=True))
     units_waiting = set(assigned.filter(status=Assignment.Status.ACTIVE).values_list("unit_id", flat=True))
     rated = ratings["satisfied"] + ratings["basic"] + ratings["dissatisfied"]
@@ -95,7 +164,24 @@ def _proposals(committees: list[int], year: int) -> dict[str, Any]:
         "handling_units_all_replied": bool(units) and not units_waiting,
         "_key_by_party": by["key_by_party"],
         "_rated": rated,
+        "_satisfied_or_basic": ratings["satisfied"] + ratings["basic"],
+        "_units_waiting": len(units_waiting),
     }
+
+
+def latest_lead_result() -> Subquery:
+    """The SQL twin of _latest_per_proposal for the record lists: the result of a proposal's last lead reply."""
+    return Subquery(
+        Reply.objects.filter(proposal=OuterRef("pk"), role="lead")
+        .order_by("-round", "-id")
+        .values("result")[:1]
+    )
+
+
+def latest_rating() -> Subquery:
+    return Subquery(
+        Feedback.objects.filter(proposal=OuterRef("pk")).order_by("-round", "-id").values("rating")[:1]
+    )
 
 
 def _latest_per_proposal(rows: QuerySet[Any], field: str) -> list[str]:
@@ -107,18 +193,11 @@ def _latest_per_proposal(rows: QuerySet[Any], field: str) -> list[str]:
 
 
 def _opinions(committees: list[int], year: int) -> dict[str, Any]:
-    received = OpinionReport.objects.filter(committee_id__in=committees, year=year).exclude(
-        state__in=(ReportState.DRAFT, ReportState.WITHDRAWN)
+    by = received_reports(committees, year).aggregate(
+        **{name: Count("id", filter=q) for name, q in REPORT_COUNTS.items()}
     )
-    by = received.aggregate(
-        received=Count("id"),
-        forwarded=Count("id", filter=Q(state__in=(ReportState.FORWARDED, ReportState.ADOPTED))),
-        adopted=Count("id", filter=Q(state=ReportState.ADOPTED)),
-        by_party=Count("id", filter=Q(source_kind=OpinionReport.SourceKind.PARTY)),
-    )
-    instructions = Instruction.objects.filter(committee_id__in=committees)
-    this_year = instructions.filter(instructed_on__year=year).count()
-    previous = instructions.filter(instructed_on__year=year - 1).count()
+    this_year = instructions_in(committees, year).count()
+    previous = instructions_in(committees, year - 1).count()
     return {
         "received": by["received"],
         "forwarded": by["forwarded"],
@@ -132,22 +211,15 @@ def _opinions(committees: list[int], year: int) -> dict[str, Any]:
 
 
 def _consultations(committees: list[int], year: int) -> dict[str, Any]:
-    held = Consultation.objects.filter(
-        committee_id__in=committees,
-        kind=Consultation.Kind.CONSULTATION,
-        held_on__year=year,
-        state__in=(Consultation.State.HELD, Consultation.State.CLOSED),
-    )
+    held = held_consultations(committees, year)
     by_form = dict.fromkeys(Form.values, 0)
     for form, n in held.values_list("form").annotate(n=Count("id")).order_by():
         by_form[form] = n
-    outcomes = Outcome.objects.filter(consultation__in=held)
+    outcomes = outcome_items(committees, year)
     return {
         "held": sum(by_form.values()),
         "by_form": by_form,
-        "participant_person_times": Participant.objects.filter(
-            consultation__in=held, attendance=Participant.Attendance.ATTENDED
-        ).count(),
+        "participant_person_times": attended(committees, year).count(),
         "outcome_items": outcomes.count(),
         "outcome_items_closed": outcomes.filter(state=OutcomeState.CLOSED).count(),
     }
@@ -159,12 +231,8 @@ def _duties(committees: list[int], year: int) -> dict[str, Any]:
     )
     total = evaluations["total"] or Decimal(0)
     return {
-        "members": Member.objects.filter(committee_id__in=committees, status=Member.Status.ACTIVE).count(),
-        "records": DutyRecord.objects.filter(
-            committee_id__in=committees,
-            year=year,
-            status__in=(DutyRecord.Status.CONFIRMED, DutyRecord.Status.CONTESTED),
-        ).count(),
+        "members": active_members(committees).count(),
+        "records": counted_duty_records(committees, year).count(),
         "average_points": float((total / evaluations["n"]).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
         if evaluations["n"]
         else None,
@@ -174,9 +242,7 @@ def _duties(committees: list[int], year: int) -> dict[str, Any]:
 
 
 def _concerns(committees: list[int], year: int) -> dict[str, Any]:
-    raised = Concern.objects.filter(committee_id__in=committees, created_at__year=year).exclude(
-        state__in=(ConcernState.REVIEW, ConcernState.REJECTED)
-    )
+    raised = raised_concerns(committees, year)
     return {"raised": raised.count(), "resolved": raised.filter(state=ConcernState.CLOSED).count()}
 
 
@@ -186,17 +252,21 @@ def committee_ids(committee: Committee, include_children: bool) -> list[int]:
     return list(Committee.objects.filter(path__startswith=committee.path).values_list("pk", flat=True))
 
 
-def annual_figures(committee: Committee, year: int, *, include_children: bool = False) -> dict[str, Any]:
-    """The report's figures as JSON-ready data. Keys starting with "_" are the numerators behind rates that
-    a parent's sum needs; they are dropped from the public result."""
-    ids = committee_ids(committee, include_children)
-    sections = {
+def sections(ids: list[int], year: int) -> dict[str, dict[str, Any]]:
+    """Every section's figures over the given committees, with the "_" helper numerators a sum needs."""
+    return {
         "proposals": _proposals(ids, year),
         "opinions": _opinions(ids, year),
         "consultations": _consultations(ids, year),
         "duties": _duties(ids, year),
         "concerns": _concerns(ids, year),
     }
+
+
+def annual_figures(committee: Committee, year: int, *, include_children: bool = False) -> dict[str, Any]:
+    """The report's figures as JSON-ready data. Keys starting with "_" are the numerators behind rates that
+    a parent's sum needs; they are dropped from the public result."""
+    computed = sections(committee_ids(committee, include_children), year)
     return {
         "committee": committee.division_code,
         "year": year,
@@ -204,6 +274,6 @@ def annual_figures(committee: Committee, year: int, *, include_children: bool = 
         "generated_on": timezone.localdate().isoformat(),
         **{
             name: {k: v for k, v in section.items() if not k.startswith("_")}
-            for name, section in sections.items()
+            for name, section in computed.items()
         },
     }

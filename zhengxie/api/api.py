@@ -19,6 +19,7 @@ from zhengxie.grassroots.api import router as grassroots_router
 from zhengxie.opinions.api import router as opinions_router
 from zhengxie.org.models import Committee, Member
 from zhengxie.proposals.api import router as proposals_router
+from zhengxie.reports.api import router as reports_router
 
 api = NinjaAPI(
     title="政协履职平台 API",
@@ -93,3 +94,4 @@ api.add_router("/opinions", opinions_router)
 api.add_router("/concerns", grassroots_router)
 api.add_router("/consultations", consultations_router)
 api.add_router("/duties", duties_router)
+api.add_router("/reports", reports_router)

@@ -29,21 +29,24 @@ TABLE_SIZE = Pt(12)
 
 
 def _figure_table(doc: object, view: ReportView, section: content.Section) -> None:
-    table = doc.add_table(rows=1, cols=2)  # type: ignore[attr-defined]
+    """Two figures per row (指标, 数值, 指标, 数值), so a section's 数读 stays on about a page."""
+    table = doc.add_table(rows=1, cols=4)  # type: ignore[attr-defined]
     table.style = "Table Grid"
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
-    for cell, text in zip(table.rows[0].cells, ("指标", "数值"), strict=True):
+    for cell, text in zip(table.rows[0].cells, ("指标", "数值", "指标", "数值"), strict=True):
         cell.text = ""
         _set_fonts(cell.paragraphs[0].add_run(text), FONT_HEADING, TABLE_SIZE)
+    cells: list[str] = []
     for figure in section.figures:
         value = content.format_value(figure.key, content.value_of(view.figures, figure.key))
-        if figure.unit and value != "—":
-            value = f"{value} {figure.unit}"
+        cells += [figure.label, f"{value} {figure.unit}" if figure.unit and value != "—" else value]
+    for start in range(0, len(cells), 4):
         row = table.add_row().cells
-        for cell, text in zip(row, (figure.label, value), strict=True):
-            cell.text = ""
-            _set_fonts(cell.paragraphs[0].add_run(text), FONT_BODY, TABLE_SIZE)
-        row[1].paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.RIGHT
+        for index, text in enumerate(cells[start : start + 4]):
+            row[index].text = ""
+            _set_fonts(row[index].paragraphs[0].add_run(text), FONT_BODY, TABLE_SIZE)
+            if index % 2:
+                row[index].paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.RIGHT
 
 
 def report_docx(view: ReportView) -> bytes:

@@ -72,6 +72,7 @@ COSIGNER = RecordType(
     ),
     select=("member", "proposal__committee", "proposal__session__term"),
     link=lambda c: reverse("proposals:detail", args=[c.proposal_id]),
+    link_column=2,
 )
 UNIT = RecordType(
     "承办单位",

@@ -56,7 +56,7 @@ def _user(request: HttpRequest) -> User:
     return request.user  # type: ignore[return-value]
 
 
-def _access(request: HttpRequest) -> tuple[ReportParams, bool]:
+def report_access(request: HttpRequest) -> tuple[ReportParams, bool]:
     """The report's parameters and whether the viewer sees the record lists (statistics readers do; members
     and auditors of the committee only read a published report)."""
     try:
@@ -129,7 +129,7 @@ def _context(params: ReportParams, full: bool, user: User | None) -> dict[str, A
 @login_required
 @require_GET
 def report(request: HttpRequest) -> HttpResponse:
-    params, full = _access(request)
+    params, full = report_access(request)
     return render(request, "reports/report.html", _context(params, full, _user(request)))
 
 
@@ -220,7 +220,7 @@ def unpublish(request: HttpRequest) -> HttpResponse:
 def download(request: HttpRequest, fmt: str) -> HttpResponse:
     if fmt not in FORMATS:
         raise Http404("不支持的格式")
-    params, full = _access(request)
+    params, full = report_access(request)
     view = services.view_of(params.committee, params.year, params.scope)
     if fmt == "docx":
         body: bytes | str = documents.report_docx(view)

@@ -292,3 +292,16 @@ def test_command_writes_word_and_html(world, tmp_path):
     out = StringIO()
     call_command("annual_report", "--committee", "440700", "--year", str(YEAR), stdout=out)
     assert json.loads(out.getvalue())["report"]["status"] == "draft"
+
+
+def test_api_gives_the_report_json_with_the_same_access(client, world):
+    build_year(world.city, "江门")
+    url = f"/api/v1/reports/annual?committee={world.city.pk}&year={YEAR}"
+    assert client.get(url).status_code == 401
+    client.force_login(world.province_office)
+    data = client.get(url).json()
+    assert data["proposals"]["received"] == 10 and data["report"]["status"] == "draft"
+    assert client.get(url + "&scope=all").json()["include_children"] is True
+    for who in ("sibling_office", "member_user", "unit_user"):
+        client.force_login(getattr(world, who))
+        assert client.get(url).status_code == 404, who

@@ -305,3 +305,19 @@ def test_api_gives_the_report_json_with_the_same_access(client, world):
     for who in ("sibling_office", "member_user", "unit_user"):
         client.force_login(getattr(world, who))
         assert client.get(url).status_code == 404, who
+
+
+def test_demo_publishes_last_year_and_drafts_this_year(world):
+    from django.utils import timezone
+
+    from zhengxie.reports.demo import seed_reports
+
+    build_year(world.city, "江门")
+    world.city.refresh_from_db()
+    assert seed_reports() == 2
+    this_year = timezone.localdate().year
+    published = AnnualReport.objects.get(committee=world.city, year=this_year - 1)
+    assert published.state == "published" and published.figures["proposals"]["received"] == (
+        10 if this_year - 1 == YEAR else published.figures["proposals"]["received"]
+    )
+    assert AnnualReport.objects.get(committee=world.city, year=this_year).state == "draft"

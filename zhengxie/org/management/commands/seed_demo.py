@@ -11,7 +11,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from zhengxie.org import demo
 
-PARTS = ("org", "proposals", "consultations", "opinions", "concerns", "duties")
+PARTS = ("org", "proposals", "consultations", "opinions", "concerns", "duties", "reports")
 # Each later part: (module, function), called with stdout after the organisation exists.
 SEEDERS = {
     "proposals": ("zhengxie.proposals.demo", "seed_proposals"),
@@ -19,6 +19,7 @@ SEEDERS = {
     "opinions": ("zhengxie.opinions.demo", "seed_opinions"),
     "concerns": ("zhengxie.grassroots.demo", "seed_concerns"),
     "duties": ("zhengxie.duties.demo", "seed_duties"),
+    "reports": ("zhengxie.reports.demo", "seed_reports"),
 }
 
 

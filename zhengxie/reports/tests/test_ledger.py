@@ -83,3 +83,87 @@ def test_imported_ledgers_reproduce_the_published_figures(world):
     printed = json.loads(out.getvalue())
     assert printed["opinions"]["instructions"] == 80 and printed["opinions"]["instructions_yoy"] == 5.1538
     assert printed["proposals"]["collective_by_party_share"] == 0.7917
+
+
+def test_platform_entered_year_and_its_imported_ledger_agree(world):
+    """A year of proposals entered through the platform's services, written out as the ledger an office would
+    import, and imported into another committee: the two committees' figures are the same."""
+    from zhengxie.org.models import Session, Term
+    from zhengxie.proposals import services
+    from zhengxie.proposals.models import CoSigner, Proposal
+
+    term = Term.objects.create(committee=world.city, number=14, start_year=2022, end_year=2027)
+    session = Session.objects.create(committee=world.city, term=term, number=4, year=2025)
+
+    def proposal(title, *, cosign=False):
+        p = services.proposal_draft_create(
+            user=world.member_user,
+            author=world.member,
+            session=session,
+            title=title,
+            background="案据" * 10,
+            suggestions="建议" * 10,
+            category="social",
+        )
+        if cosign:
+            services.cosigner_invite(proposal=p, user=world.member_user, members=[world.other_member])
+            CoSigner.objects.filter(proposal=p).update(status=CoSigner.Status.CONFIRMED)
+        return services.proposal_submit(proposal=p, user=world.member_user)
+
+    def handled(title, result, rating=None, *, cosign=False):
+        p = proposal(title, cosign=cosign)
+        services.review_file(proposal=p, user=world.office)
+        services.assignment_create(proposal=p, user=world.office, lead=world.unit)
+        if result:
+            services.reply_record(proposal=p, user=world.unit_user, letter="答复函", result=result)
+        if rating:
+            services.feedback_record(proposal=p, user=world.member_user, rating=rating)
+        return Proposal.objects.get(pk=p.pk)
+
+    first = handled("关于加强校园安全的建议", "A", "satisfied", cosign=True)
+    services.key_mark(proposal=first, user=world.office, leaders=[world.other_member])
+    services.excellent_mark(proposal=Proposal.objects.get(pk=first.pk), user=world.office)
+    handled("关于改善学校供餐的建议", "B", "basic")
+    handled("关于规范课后服务的建议", "C", "basic", cosign=True)
+    handled("关于增加学位供给的建议", "")
+    services.review_file(proposal=proposal("关于完善图书馆开放时间的建议"), user=world.office)
+    services.review_not_file(
+        proposal=proposal("关于个人待遇的建议"), user=world.office, reason="不属于提案范围"
+    )
+    platform = annual_figures(world.city, 2025)["proposals"]
+
+    results = {"A": "A", "B": "B", "C": "C", "": ""}
+    ratings = {"satisfied": "满意", "basic": "基本满意", "dissatisfied": "不满意"}
+    header = ["年度", "届次", "提案号", "案由", "提案人", "提案类型", "提案者类别", "审查结果", "主办单位"]
+    header += ["答复日期", "办理结果", "满意度", "重点提案", "督办领导", "优秀提案"]
+    rows = []
+    for p in Proposal.objects.filter(committee=world.city).order_by("number"):
+        reply = p.replies.order_by("-round", "-id").first()
+        feedback = p.feedback.order_by("-round", "-id").first()
+        names = [p.author.name, *(c.member.name for c in p.cosigners.filter(status="confirmed"))]
+        lead = p.assignments.exclude(status="returned").first()
+        rows.append(
+            [
+                2025,
+                "十四",
+                p.number,
+                p.title,
+                "、".join(names),
+                "个人",
+                "委员",
+                {"not_filed": "不立案", "merged": "并案"}.get(p.state, "立案"),
+                lead.unit.name if lead else None,
+                reply.replied_at.date() if reply else None,
+                results[reply.result] if reply else None,
+                ratings[feedback.rating] if feedback else None,
+                "是" if p.is_key else "否",
+                "、".join(s.leader.name for s in p.supervisions.all()) or None,
+                "是" if p.is_excellent else "否",
+            ]
+        )
+    result = proposals_import(committee=world.sibling, data=xlsx(header, rows), filename="提案汇总表.xlsx")
+    assert result.ok, [str(e) for e in result.errors]
+    imported = annual_figures(world.sibling, 2025)["proposals"]
+    assert platform["received"] == 6 and platform["member_participations"] == 8
+    assert platform["result_a"] == platform["result_b"] == platform["result_c"] == 1
+    assert imported == platform

@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
+from zhengxie.accounts import access
 from zhengxie.accounts.models import ApiToken, AuditLog, RoleGrant, User
 
 
@@ -35,6 +36,16 @@ class AuditLogAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
         return False
+
+    # Only auditors read the trail, and only their committees' rows; a superuser is not an auditor.
+    def has_view_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return bool(access.audit_committees(request.user))
+
+    def has_module_permission(self, request):  # type: ignore[no-untyped-def]
+        return self.has_view_permission(request)
+
+    def get_queryset(self, request):  # type: ignore[no-untyped-def]
+        return super().get_queryset(request).filter(committee_id__in=access.audit_committees(request.user))
 
 
 @admin.register(ApiToken)

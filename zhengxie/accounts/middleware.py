@@ -4,7 +4,7 @@ from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
 
-from zhengxie.accounts.audit import audit_context
+from zhengxie.accounts.audit import audit_context, audit_denial
 
 
 class AuditContextMiddleware:
@@ -16,4 +16,7 @@ class AuditContextMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         user = getattr(request, "user", None)
         with audit_context(actor=user, ip=request.META.get("REMOTE_ADDR")):
-            return self.get_response(request)
+            response = self.get_response(request)
+            if response.status_code in (403, 404):
+                audit_denial(request, response.status_code)
+            return response

@@ -7,8 +7,9 @@ import secrets
 from typing import Any
 
 from django.contrib.auth.models import AbstractUser
-from django.db import models
+from django.db import models, router, transaction
 from django.db.models import Q
+from django.utils import timezone
 
 from zhengxie.accounts import crypto
 from zhengxie.accounts.fields import EncryptedTextField
@@ -124,9 +125,21 @@ class AuditLogQuerySet(models.QuerySet["AuditLog"]):
     def delete(self) -> tuple[int, dict[str, int]]:
         raise PermissionError("审计日志不可删除")
 
+    def bulk_create(self, objs: Any, *args: Any, **kwargs: Any) -> list[AuditLog]:
+        from zhengxie.accounts import audit
+
+        objs = list(objs)
+        if not objs:
+            return objs
+        with transaction.atomic(using=self.db):
+            audit.chain_rows(objs, using=self.db)
+            return super().bulk_create(objs, *args, **kwargs)
+
 
 class AuditLog(models.Model):
-    """Append-only: the ORM refuses updates and deletes, and database triggers refuse them too."""
+    """Append-only and hash-chained: the ORM refuses updates and deletes, database triggers refuse them
+    too, and each row carries the SM3 hash of its content and of the row before it (see audit.py), so a
+    row edited behind the triggers' back breaks the chain at that row."""
 
     class Action(models.TextChoices):
         CREATE = "create", "新增"
@@ -140,8 +153,11 @@ class AuditLog(models.Model):
         EXPORT = "export", "导出"
         IMPORT = "import", "导入"
         VIEW_PERSONAL = "view_personal", "查看个人信息"
+        PURGE = "purge", "清理过期日志"
 
-    at = models.DateTimeField("时间", auto_now_add=True, db_index=True)
+    # Set under the chain lock just before the insert (not auto_now_add, which would change it after the
+    # hash was computed). Stored with its time zone (timestamptz on PostgreSQL, UTC on SQLite).
+    at = models.DateTimeField("时间", default=timezone.now, editable=False, db_index=True)
     actor = models.ForeignKey(
         User, verbose_name="操作人", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
@@ -162,6 +178,9 @@ class AuditLog(models.Model):
     before = models.JSONField("变更前", null=True, blank=True)
     after = models.JSONField("变更后", null=True, blank=True)
     result = models.CharField("结果", max_length=200, blank=True)
+    seq = models.BigIntegerField("链序号", unique=True, editable=False)
+    prev_hash = models.CharField("前一条哈希", max_length=64, editable=False)
+    chain_hash = models.CharField("本条哈希（SM3）", max_length=64, editable=False)
 
     objects = AuditLogQuerySet.as_manager()
 
@@ -180,7 +199,12 @@ class AuditLog(models.Model):
     def save(self, *args: Any, **kwargs: Any) -> None:
         if self.pk is not None:
             raise PermissionError("审计日志不可修改")
-        super().save(*args, **kwargs)
+        from zhengxie.accounts import audit
+
+        using = kwargs.get("using") or router.db_for_write(type(self), instance=self)
+        with transaction.atomic(using=using):
+            audit.chain_rows([self], using=using)
+            super().save(*args, **kwargs)
 
     def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
         raise PermissionError("审计日志不可删除")

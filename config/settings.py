@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "zhengxie.accounts",
+    "zhengxie.accounts.twofactor",
     "zhengxie.org",
     "zhengxie.proposals",
     "zhengxie.duties",
@@ -87,6 +88,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Before the audit context binds the user: a session it ends is served (and audited) as anonymous.
+    "zhengxie.accounts.twofactor.middleware.SecondFactorMiddleware",
     "zhengxie.accounts.middleware.AuditContextMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -142,6 +145,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
+    # Marks sessions opened after the second factor; it authenticates nothing itself (see its docstring).
+    "zhengxie.accounts.twofactor.backends.VerifiedBackend",
     "zhengxie.accounts.backends.UsernameOrMobileBackend",
 ]
 PASSWORD_HASHERS = [
@@ -152,7 +157,7 @@ if TESTING:
     # Tests create many users; argon2 stays the production hasher and has its own test.
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher", *PASSWORD_HASHERS]
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},
+    {"NAME": "zhengxie.accounts.validators.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},
     {"NAME": "zhengxie.accounts.validators.CharacterClassValidator", "OPTIONS": {"min_classes": 3}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
@@ -169,6 +174,8 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/locked.html"
 AXES_IPWARE_META_PRECEDENCE_ORDER = ["REMOTE_ADDR"]
 AXES_VERBOSE = False
+# Wrong second-factor codes count as failures too; none of these is kept in the attempt log.
+AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "password", "code"]
 # Locking by address too would lock a whole government office behind one NAT address out; the
 # per-account lock plus the audit of every failure is the control (GB/T 22239 8.1.4.1).
 SILENCED_SYSTEM_CHECKS = ["axes.W006"]

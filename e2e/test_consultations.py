@@ -6,6 +6,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from e2e import auth
 from zhengxie.accounts.models import Role
 from zhengxie.consultations.models import Consultation, Outcome, Participant
 from zhengxie.testing.factories import DEFAULT_PASSWORD, StationFactory, UserFactory, grant
@@ -28,11 +29,7 @@ def pages(browser):
 
 
 def login(page, base, username):
-    page.goto(f"{base}/accounts/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", DEFAULT_PASSWORD)
-    with page.expect_navigation():
-        page.click("button[type=submit]")
+    auth.login(page, base, username, DEFAULT_PASSWORD)
 
 
 def submit(page, form_selector, button_text):

@@ -4,6 +4,7 @@ import re
 
 import pytest
 
+from e2e import auth
 from e2e.conftest import ARTIFACTS
 from zhengxie.duties.demo import seed_duties
 from zhengxie.duties.models import DutyRecord, Evaluation, EvaluationPoint
@@ -14,11 +15,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 
 def login(page, base, username, password):
-    page.goto(f"{base}/accounts/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", password)
-    with page.expect_navigation():
-        page.click("button[type=submit]")
+    auth.login(page, base, username, password)
 
 
 def no_horizontal_scroll(page):

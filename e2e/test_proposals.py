@@ -2,6 +2,7 @@
 
 import pytest
 
+from e2e import auth
 from zhengxie.accounts.models import Role
 from zhengxie.proposals.models import Proposal, State
 from zhengxie.proposals.tests.conftest import pw  # noqa: F401
@@ -41,11 +42,7 @@ def phones(browser):
 
 
 def login(page, base, username):
-    page.goto(f"{base}/accounts/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", DEFAULT_PASSWORD)
-    with page.expect_navigation():
-        page.click("button[type=submit]")
+    auth.login(page, base, username, DEFAULT_PASSWORD)
 
 
 def post_form(page, button_text):

@@ -9,7 +9,7 @@ from zhengxie.reports.figures import annual_figures
 from zhengxie.reports.tests.test_figures import YEAR, build_year
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
-PASSWORD = "Report@2026x"
+PASSWORD = "Report@2026x"  # noqa: S105 - a test login's password
 
 
 def _office(world):

@@ -1,15 +1,13 @@
 import pytest
 
+from e2e import auth
 from zhengxie.testing.factories import DEFAULT_PASSWORD
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 
 def login(page, base, username, password=DEFAULT_PASSWORD):
-    page.goto(f"{base}/accounts/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", password)
-    page.click("button[type=submit]")
+    auth.login(page, base, username, password)
 
 
 def no_horizontal_scroll(page):

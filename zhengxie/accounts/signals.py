@@ -32,7 +32,8 @@ def _login_failed(sender: Any, credentials: dict[str, Any], request: Any = None,
     ident = str(credentials.get("username", ""))[:100]
     if MOBILE_RE.match(normalise_mobile(ident)):
         ident = mask_mobile(normalise_mobile(ident))
-    audit_log(action="login_failed", actor_label=ident or "?", ip=_ip(request), result="用户名或密码错误")
+    result = "动态验证码错误" if credentials.get("second_factor") else "用户名或密码错误"
+    audit_log(action="login_failed", actor_label=ident or "?", ip=_ip(request), result=result)
 
 
 @receiver(m2m_changed, dispatch_uid="audit_m2m")

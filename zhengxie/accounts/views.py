@@ -8,19 +8,30 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from zhengxie.accounts import access, queries
 from zhengxie.accounts.forms import AuditFilterForm, LoginForm
 from zhengxie.accounts.models import AuditLog
+from zhengxie.accounts.twofactor import services as twofactor
 
 
 class LoginView(auth_views.LoginView):
     template_name = "accounts/login.html"
     authentication_form = LoginForm
     redirect_authenticated_user = True
+
+    def form_valid(self, form: LoginForm) -> HttpResponse:
+        user = form.get_user()
+        if not twofactor.required_for(user):
+            return super().form_valid(form)
+        # The password was right, but office, admin and auditor accounts are not logged in before a code.
+        twofactor.begin(self.request, user, self.get_success_url())
+        if twofactor.confirmed_factor(user) is None:
+            return redirect("accounts:otp_setup")
+        return redirect("accounts:otp_verify")
 
 
 login_view = LoginView.as_view()
@@ -29,6 +40,11 @@ login_view = LoginView.as_view()
 class PasswordChangeView(auth_views.PasswordChangeView):
     template_name = "accounts/password_change.html"
     success_url = "/"
+
+    def get_context_data(self, **kwargs):  # type: ignore[no-untyped-def]
+        context = super().get_context_data(**kwargs)
+        context["has_second_factor"] = twofactor.confirmed_factor(self.request.user) is not None
+        return context
 
     def form_valid(self, form):  # type: ignore[no-untyped-def]
         from django.contrib import messages

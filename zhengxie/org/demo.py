@@ -8,6 +8,8 @@ audit rows are written with audit_bulk.
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import random
 import unicodedata
 from dataclasses import dataclass
@@ -16,10 +18,13 @@ from typing import TextIO
 
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
+from django.utils import timezone
 
 from zhengxie.accounts import crypto
 from zhengxie.accounts.audit import audit_bulk
 from zhengxie.accounts.models import Role, RoleGrant, User
+from zhengxie.accounts.twofactor import services as twofactor
+from zhengxie.accounts.twofactor.models import SecondFactor
 from zhengxie.org import services
 from zhengxie.org.models import (
     Committee,
@@ -37,6 +42,14 @@ SEED = 20260101
 DEMO_PASSWORD = "Demo@2026"  # noqa: S105 - the published password of the demo logins
 DEMO_RESULT = "演示数据"
 ADMIN_USERNAME = "admin"
+DEMO_OTP_COMMAND = "manage.py demo_otp"
+
+
+def demo_totp_secret(username: str) -> str:
+    """The published TOTP secret of a demo login (derived from the seed, so every demo has the same)."""
+    digest = hashlib.sha256(f"zhengxie-demo-totp:{SEED}:{username}".encode()).digest()
+    return base64.b32encode(digest[:20]).decode()
+
 
 L = Committee.Level
 
@@ -209,11 +222,17 @@ def print_logins(stdout: TextIO) -> None:
     by_user: dict[str, list[RoleGrant]] = {}
     for g in grants:
         by_user.setdefault(g.user.username, []).append(g)
-    rows = [("用户名", "姓名", "角色", "政协", "密码")]
+    demo_secrets = dict(
+        SecondFactor.objects.filter(user__username__in=usernames).values_list("user__username", "secret")
+    )
+    rows = [("用户名", "姓名", "角色", "政协", "密码", "动态口令密钥")]
     for username in usernames:
+        shown = demo_secrets.get(username, "")
+        if shown and shown != demo_totp_secret(username):
+            shown = "（已重新绑定）"  # a secret of the user's own is never printed
         for g in by_user.get(username, []):
             role = g.get_role_display() + (f"（{g.handling_unit.name}）" if g.handling_unit_id else "")
-            rows.append((username, g.user.display_name, role, g.committee.name, DEMO_PASSWORD))
+            rows.append((username, g.user.display_name, role, g.committee.name, DEMO_PASSWORD, shown))
     widths = [max(_width(r[i]) for r in rows) for i in range(len(rows[0]))]
     stdout.write("演示账号（仅用于演示环境，上线前请删除或改密）：\n")
     for i, row in enumerate(rows):
@@ -222,6 +241,10 @@ def print_logins(stdout: TextIO) -> None:
         )
         if i == 0:
             stdout.write("  " + "  ".join("-" * w for w in widths) + "\n")
+    stdout.write(
+        "机关工作人员、系统管理员和审计员登录时还要输入动态验证码：把上表的动态口令密钥添加到手机验证器"
+        f"（TOTP，30秒，6位），或运行 `{DEMO_OTP_COMMAND} 用户名` 显示当前验证码。\n"
+    )
     member = User.objects.filter(username="jm_member").first()
     if member is not None and member.mobile:
         stdout.write(
@@ -496,12 +519,14 @@ def _logins(
     password = make_password(DEMO_PASSWORD)  # hashed once: argon2 is deliberately slow
     staff_names: set[str] = set()
     made = 0
+    created: list[int] = []
 
     def user(username: str, display_name: str, mobile: str = "", **extra: object) -> User:
         nonlocal made
         made += 1
         u = User(username=username, display_name=display_name, mobile=mobile, password=password, **extra)
         u.save()
+        created.append(u.pk)
         return u
 
     admin = user(ADMIN_USERNAME, "系统管理员", is_superuser=True, is_staff=True)
@@ -529,6 +554,14 @@ def _logins(
                         committee=committee, name=f"{committee.region_name}教育局"
                     )
             RoleGrant.objects.create(user=u, committee=committee, role=role, handling_unit=unit)
+    # The logins that need a second factor are enrolled with the published secret (see print_logins).
+    enrolled = [u for u in User.objects.filter(pk__in=created) if twofactor.required_for(u)]
+    SecondFactor.objects.bulk_create(
+        [
+            SecondFactor(user=u, secret=demo_totp_secret(u.username), confirmed_at=timezone.now())
+            for u in enrolled
+        ]
+    )
     return made
 
 

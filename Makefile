@@ -33,6 +33,8 @@ run: setup
 lint: setup
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(PY) tools/bandit_check.py
+	$(PY) tools/dependency_audit.py
 
 migrations-check: setup
 	$(DEV_ENV) $(PY) manage.py makemigrations --check --dry-run

@@ -190,9 +190,9 @@ def children(pid: int) -> list[int]:
 
 
 class Gunicorn:
-    """`gunicorn config.wsgi` as `make serve-prod` runs it. With preload the app is imported once in the
-    master, so a worker killed with SIGKILL is replaced in milliseconds instead of a full Django start;
-    the request handling inside a worker is the same."""
+    """`gunicorn config.wsgi` as `make serve-prod` runs it. With preload (gunicorn_drill.py) the app is
+    imported and warmed once in the master, so a worker killed with SIGKILL is replaced in milliseconds
+    instead of a full Django start; the request handling inside a worker is the same."""
 
     def __init__(self, env: dict[str, str], log: Path, *, workers: int = 2, preload: bool = True) -> None:
         self.env = env
@@ -214,13 +214,9 @@ class Gunicorn:
             self.base,
             "--workers",
             str(self.workers),
-            "--timeout",
-            "60",
-            "--graceful-timeout",
-            "2",
         ]
         if self.preload:
-            args.append("--preload")
+            args += ["--config", "python:zhengxie.reliability.gunicorn_drill"]
         self.log.parent.mkdir(parents=True, exist_ok=True)
         out = self.log.open("ab")
         self.proc = subprocess.Popen(

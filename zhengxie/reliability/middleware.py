@@ -56,7 +56,9 @@ def is_database_outage(exc: BaseException | None) -> bool:
 
 def unavailable_response(request: HttpRequest) -> HttpResponse:
     if request.path.startswith("/api/"):
-        response: HttpResponse = JsonResponse({"detail": MESSAGE}, status=503)
+        response: HttpResponse = JsonResponse(
+            {"detail": MESSAGE}, status=503, json_dumps_params={"ensure_ascii": False}
+        )
     else:
         response = HttpResponse(PAGE, status=503, content_type="text/html; charset=utf-8")
     response["Retry-After"] = str(RETRY_AFTER_SECONDS)

@@ -42,7 +42,7 @@ SEED = 20260101
 DEMO_PASSWORD = "Demo@2026"  # noqa: S105 - the published password of the demo logins
 DEMO_RESULT = "演示数据"
 ADMIN_USERNAME = "admin"
-DEMO_OTP_COMMAND = "manage.py demo_otp"
+DEMO_OTP_COMMAND = "DEBUG=true .venv/bin/python manage.py demo_otp"
 
 
 def demo_totp_secret(username: str) -> str:

@@ -50,6 +50,25 @@ serve-prod: setup
 	$(PY) manage.py collectstatic --no-input -v0
 	$(VENV)/bin/gunicorn config.wsgi:application --bind $(HOST) --workers 4 --access-logfile -
 
+# Backup and restore (README "备份与恢复"): a base backup plus the server's WAL archive.
+#   make backup  PG_URL=postgres://user@host:5432/postgres BACKUP_DIR=var/backups
+#   make restore RESTORE_DATA_DIR=/new/dir WAL_ARCHIVE=/wal/archive [BACKUP=var/backups/base-…] [RECOVERY_TARGET_TIME=…]
+.PHONY: backup restore drill drill-backup
+backup:
+	scripts/pg_backup.sh
+
+restore:
+	scripts/pg_restore.sh
+
+# Reliability drills (issue 8), full counts, against scratch databases on the PostgreSQL server of DATABASE_URL:
+#   make drill DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres
+drill: setup
+	RUN_DRILLS=1 $(VENV)/bin/pytest -q -s -p no:cacheprovider zhengxie/reliability
+
+# The backup drill alone, on a private PostgreSQL cluster with the platform's schema and records.
+drill-backup: setup
+	$(PY) scripts/backup_drill.py --app-data
+
 worker: setup
 	$(DEV_ENV) $(PY) manage.py run_worker
 

@@ -15,10 +15,15 @@ FULL = os.environ.get("RUN_DRILLS", "") not in ("", "0", "false")
 
 def pytest_configure(config):  # type: ignore[no-untyped-def]
     config.addinivalue_line("markers", "drill: a full reliability drill (minutes); runs with RUN_DRILLS=1")
+    config.addinivalue_line("markers", "drill_short: the short run of a drill, replaced by the full one")
 
 
 def pytest_collection_modifyitems(config, items):  # type: ignore[no-untyped-def]
     if FULL:
+        replaced = pytest.mark.skip(reason="RUN_DRILLS=1: the full drill runs instead")
+        for item in items:
+            if "drill_short" in item.keywords:
+                item.add_marker(replaced)
         return
     skip = pytest.mark.skip(reason="full drill takes minutes: run `make drill` (RUN_DRILLS=1, PostgreSQL)")
     for item in items:

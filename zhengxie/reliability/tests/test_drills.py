@@ -38,14 +38,17 @@ def _db_outage(scratch_dbs, tmp_path, down: float) -> None:  # type: ignore[no-u
     assert report.figures["acknowledged submissions"] == report.figures["acknowledged submissions found"] > 0
 
 
+@pytest.mark.drill_short
 def test_web_workers_killed_mid_submission_leave_no_partial_record(scratch_dbs, tmp_path):
     _web_kill(scratch_dbs, tmp_path, kills=10)
 
 
+@pytest.mark.drill_short
 def test_task_worker_killed_mid_task_every_task_ends_no_mail_twice(scratch_dbs, tmp_path):
     _task_kill(scratch_dbs, tmp_path, kills=3, notices=40)
 
 
+@pytest.mark.drill_short
 def test_database_restart_answers_503_and_recovers(scratch_dbs, tmp_path):
     _db_outage(scratch_dbs, tmp_path, down=4.0)
 

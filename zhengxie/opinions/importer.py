@@ -418,7 +418,7 @@ def opinions_import(*, committee: Committee, data: bytes, filename: str) -> Impo
     """Validate the whole file; import every row in one transaction, or nothing if anything is wrong."""
     result = ImportResult()
     try:
-        check_container(data)
+        check_container(data, filename)
         header, raw_rows = read_rows(data)
         positions = column_positions(header, COLUMNS, REQUIRED_COLUMNS)
     except SpreadsheetError as exc:

@@ -160,10 +160,11 @@ def _file_error(message: str, column: str = "", row: int | None = None) -> Sprea
     return SpreadsheetError(RosterError(row=row, column=column, message=message))
 
 
-def check_container(data: bytes) -> None:
-    """Refuse anything that is not a zip, and zips that would inflate beyond reason, before openpyxl
-    touches them. The sizes come from the central directory; Python's zipfile never inflates an entry
-    beyond its declared size (and checks the CRC), so the declared sizes bound the work."""
+def check_container(data: bytes, filename: str = "") -> None:
+    """Refuse a file not named .xlsx, anything that is not a zip, and zips that would inflate beyond
+    reason, before openpyxl touches them. The sizes come from the central directory; Python's zipfile
+    never inflates an entry beyond its declared size (and checks the CRC), so the declared sizes bound
+    the work."""
     limit = settings.UPLOAD_MAX_BYTES
     if len(data) > limit:
         raise _file_error(f"文件过大：不能超过{limit // (1024 * 1024)} MB")
@@ -171,6 +172,10 @@ def check_container(data: bytes) -> None:
         raise _file_error("文件为空，请选择填写好的花名册（.xlsx）")
     if data.startswith(OLE_MAGIC):
         raise _file_error("不支持旧版Excel（.xls）文件，请在Excel中“另存为”.xlsx格式后再导入")
+    # A name without an extension leaves it to the content; any other extension than .xlsx is refused.
+    name = filename.strip().replace("\\", "/").rsplit("/", 1)[-1].lower()
+    if "." in name and not name.endswith(".xlsx"):
+        raise _file_error("只能导入Excel（.xlsx）文件，请使用模板填写后另存为.xlsx格式")
     if not data.startswith(ZIP_MAGIC):
         raise _file_error("文件不是有效的Excel（.xlsx）文件，请使用花名册模板填写后导入")
     try:
@@ -502,7 +507,7 @@ def roster_import(*, committee: Committee, data: bytes, filename: str) -> Roster
     """Validate the whole file; import every row in one transaction, or nothing if anything is wrong."""
     result = RosterResult()
     try:
-        check_container(data)
+        check_container(data, filename)
         header, raw_rows = read_rows(data)
         positions = column_positions(header, COLUMNS, REQUIRED_COLUMNS)
     except SpreadsheetError as exc:

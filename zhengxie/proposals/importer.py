@@ -844,7 +844,7 @@ def proposals_import(*, committee: Committee, data: bytes, filename: str) -> Imp
     """Validate the whole file; import every row in one transaction, or nothing if anything is wrong."""
     result = ImportResult()
     try:
-        check_container(data)
+        check_container(data, filename)
         header, raw_rows = read_rows(data)
         positions = column_positions(header, COLUMNS, REQUIRED_COLUMNS)
     except SpreadsheetError as exc:

@@ -7,6 +7,6 @@ class AccountsConfig(AppConfig):
     verbose_name = "账号与审计"
 
     def ready(self) -> None:
-        from zhengxie.accounts import audit, signals  # noqa: F401
+        from zhengxie.accounts import audit, deactivation, signals  # noqa: F401
 
         audit.connect()

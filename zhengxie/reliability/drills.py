@@ -92,6 +92,8 @@ class Submitter(threading.Thread):
         self.acked: dict[int, int] = {}  # proposal id -> number the API answered
         self.attached: dict[int, str] = {}  # proposal id -> sha256 of the acknowledged attachment
         self.errors: list[str] = []
+        self.cut_creates: list[str] = []  # titles whose create request was cut by a kill
+        self.retried_submits = 0  # submissions answered only after a retry with the same token
 
     def run(self) -> None:
         web = Http(self.base)
@@ -138,7 +140,10 @@ class Submitter(threading.Thread):
                 "cosigners": self.cosigners,
             },
         )
-        if reply is None or reply.status != 302:
+        if reply is None:
+            self.cut_creates.append(title)
+            return
+        if reply.status != 302:
             return
         match = DETAIL.search(reply.headers.get("location", ""))
         if match is None:
@@ -156,7 +161,7 @@ class Submitter(threading.Thread):
             return
         self.attached[pid] = hashlib.sha256(content).hexdigest()
         token = uuid.uuid4().hex
-        for _ in range(50):
+        for attempt in range(50):
             reply = self._call(
                 "submit", api.post_json, f"/api/v1/proposals/{pid}/submit", {"client_token": token}
             )
@@ -165,6 +170,7 @@ class Submitter(threading.Thread):
                 continue  # not answered: the same token again
             if reply.status == 200:
                 self.acked[pid] = reply.json()["number"]
+                self.retried_submits += attempt > 0
             else:
                 self.errors.append(f"submit {pid}: {reply.status} {reply.text[:200]}")
             return
@@ -179,6 +185,7 @@ def check_submissions(
         proposals = conn.execute(
             "SELECT id, state, number, session_id, submitted_at FROM proposals_proposal ORDER BY id"
         ).fetchall()
+        titles = {r[0] for r in conn.execute("SELECT title FROM proposals_proposal").fetchall()}
 
         def ids(sql: str) -> set[int]:
             return {int(r[0]) for r in conn.execute(sql).fetchall()}
@@ -281,7 +288,14 @@ def check_submissions(
                 bad.append(f"acknowledged attachment of proposal {pid} is missing")
 
     stored = {p.resolve() for p in (media_root / "proposals").rglob("*") if p.is_file()}
+    cut = [t for s in submitters for t in s.cut_creates]
     figures = {
+        "creates cut by a kill": len(cut),
+        "  of which committed whole before the kill": sum(1 for t in cut if t in titles),
+        "  of which rolled back whole": sum(1 for t in cut if t not in titles),
+        "submissions acknowledged only on a retry with the same token": sum(
+            s.retried_submits for s in submitters
+        ),
         "proposals": len(proposals),
         "by state": dict(states),
         "acknowledged submissions": acked,

@@ -67,8 +67,9 @@ def unavailable_response(request: HttpRequest) -> HttpResponse:
 
 
 def _mark_request(sender: Any, request: HttpRequest | None = None, **kwargs: Any) -> None:
-    if request is not None and is_database_outage(sys.exc_info()[1]):
-        setattr(request, MARK, True)
+    exc = sys.exc_info()[1]
+    if request is not None and is_database_outage(exc):
+        setattr(request, MARK, exc)
 
 
 got_request_exception.connect(_mark_request, dispatch_uid="zx_reliability_mark_database_outage")
@@ -81,19 +82,28 @@ class DatabaseUnavailableMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         try:
             response = self.get_response(request)
-        except DATABASE_ERRORS:
+        except DATABASE_ERRORS as exc:
             # Only with DEBUG_PROPAGATE_EXCEPTIONS does an inner exception get this far.
-            return self._unavailable(request)
-        if getattr(request, MARK, False) and response.status_code >= 500:
-            return self._unavailable(request)
+            return self._unavailable(request, exc)
+        marked = getattr(request, MARK, None)
+        if marked is not None and response.status_code >= 500:
+            return self._unavailable(request, marked)
         return response
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
         if is_database_outage(exception):
-            return self._unavailable(request)
+            return self._unavailable(request, exception)
         return None
 
     @staticmethod
-    def _unavailable(request: HttpRequest) -> HttpResponse:
-        logger.warning("Database unavailable: answered 503 to %s %s", request.method, request.path)
+    def _unavailable(request: HttpRequest, exc: BaseException) -> HttpResponse:
+        # One line for the operator (the cause without its stack); nothing of it reaches the client.
+        cause = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else ""
+        logger.warning(
+            "Database unavailable (%s: %s): answered 503 to %s %s",
+            type(exc).__name__,
+            cause,
+            request.method,
+            request.path,
+        )
         return unavailable_response(request)

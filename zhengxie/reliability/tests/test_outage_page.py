@@ -60,4 +60,6 @@ def test_api_gets_json_503(dead_server):
 
 def test_server_log_names_the_outage_without_leaking_it_to_clients(dead_server):
     Http(dead_server.base, token="zx_" + "b" * 43).get("/api/v1/proposals")
-    assert "Database unavailable: answered 503" in dead_server.log.read_text()
+    assert "Database unavailable (OperationalError: unable to open database file): answered 503 to GET" in (
+        dead_server.log.read_text()
+    )

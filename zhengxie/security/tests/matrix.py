@@ -86,6 +86,22 @@ READ_ALL = fs("office", "leader")
 ROSTER = fs("office", "leader", "admin")
 STATISTICS = fs("office", "leader", "admin")
 
+# Routes answering a file with data in it (the matrix flags any other route that answers an attachment, so
+# a new download joins this list and the replay tests of test_access_matrix).
+DOWNLOADS = frozenset(
+    {
+        "proposals:export_docx",
+        "proposals:reply_docx",
+        "proposals:ledger_xlsx",
+        "proposals:attachment_download",
+        "duties:export",
+        "consultations:cases_docx",
+        "reports:download",
+        "reports:dashboard_export",
+    }
+)
+BLANK_DOWNLOADS = frozenset({"org:roster_template"})  # the roster's empty template
+
 # ------------------------------------------------------------------------------ who sees which record
 
 PROPOSALS = {
@@ -332,8 +348,8 @@ add(
         "POST",
         allow=fs("member"),
         see=PROPOSALS["p_draft"],
-        target="a_draft",
-        kwargs=_attachment("a_draft", "p_draft"),
+        target="a_spare",
+        kwargs=_attachment("a_spare", "p_draft"),
     )
 )
 

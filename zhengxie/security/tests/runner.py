@@ -15,7 +15,7 @@ from django.db import transaction
 from django.test import Client, TestCase
 from django.urls import reverse
 
-from zhengxie.security.tests.matrix import VISIBLE, Case
+from zhengxie.security.tests.matrix import BLANK_DOWNLOADS, DOWNLOADS, VISIBLE, Case
 from zhengxie.security.tests.probe import is_login_redirect, recording_writes, response_text
 from zhengxie.security.tests.scenario import (
     ALL_TAGS,
@@ -134,6 +134,9 @@ def _check_one(m: Matrix, case: Case, user: str) -> list[str]:
     if status >= 500:
         out.append(f"{where}: server error")
     if 200 <= status < 300:
+        attachment = response.get("Content-Disposition", "").startswith("attachment")
+        if attachment and case.route not in DOWNLOADS | BLANK_DOWNLOADS:
+            out.append(f"{where}: a download missing from matrix.DOWNLOADS (and its replay tests)")
         hidden = set(ALL_TAGS) - visible_tags(case, user) - case.shows.get(user, frozenset())
         leaked = sorted(t for t in hidden if t in text)
         if leaked:

@@ -227,6 +227,10 @@ def _proposals(s: Scenario, sessions: dict[Committee, Session], outsiders: dict)
     r["a_draft"] = attachments.attachment_add(
         proposal=r["p_draft"], user=member_user, upload=SimpleUploadedFile("调研报告.pdf", PDF)
     )
+    # Deleted by the matrix's delete case (the file goes when that "commits"): nobody downloads it.
+    r["a_spare"] = attachments.attachment_add(
+        proposal=r["p_draft"], user=member_user, upload=SimpleUploadedFile("草稿附件.pdf", PDF)
+    )
     invite = draft("关于社区食堂的建议（邀请联名）", by="other", tags=f"{CITY} {DRAFTO}")
     proposals.cosigner_invite(proposal=invite, user=other_user, members=[r["member"]])
     r["p_invite"] = invite

@@ -1,8 +1,11 @@
 """The office opens the statistics dashboard and the annual report, and follows a figure to its records."""
 
+import io
 import re
+from pathlib import Path
 
 import pytest
+from openpyxl import load_workbook
 
 from e2e.test_duties import login, no_horizontal_scroll
 from zhengxie.reports.figures import annual_figures
@@ -34,6 +37,20 @@ def test_dashboard_and_report_figures_lead_to_their_records(live_server, browser
     assert page.locator("[data-chart] canvas").count() >= 5
     assert page.locator("[data-table]").count() >= 8
     shot(page, "reports-dashboard")
+    # Every table of the dashboard comes out in the Excel export, one sheet each.
+    with page.expect_download() as download:
+        page.click("#dash-export")
+    workbook = load_workbook(io.BytesIO(Path(download.value.path()).read_bytes()))
+    assert len(workbook.sheetnames) == page.locator("[data-table]").count()
+    # A headline count leads to its records.
+    received = page.locator("a.dash-drill[data-drill='proposals.received']").first
+    assert int(re.sub(r"\D", "", received.inner_text())) == figures["proposals"]["received"]
+    with page.expect_navigation():
+        received.click()
+    assert (
+        int(page.get_attribute("[data-records-total]", "data-records-total"))
+        == figures["proposals"]["received"]
+    )
     page.goto(f"{live_server.url}/reports/?committee={world.city.pk}&year={YEAR}&scope=all")
     page.wait_for_selector("[data-chart] canvas")
     shot(page, "reports-dashboard-with-children")

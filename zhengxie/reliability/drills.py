@@ -316,7 +316,6 @@ def web_kill(dbs: ScratchDatabases, workdir: Path, *, kills: int = 100, clients:
     media = workdir / "media"
     env = server_env(DATABASE_URL=db_url, MEDIA_ROOT=str(media))
     server = Gunicorn(env, workdir / "web-kill-gunicorn.log", workers=2)
-    server.start()
     members = seed["members"]
     submitters = []
     for i in range(clients):
@@ -325,8 +324,9 @@ def web_kill(dbs: ScratchDatabases, workdir: Path, *, kills: int = 100, clients:
     rng = random.Random(os.environ.get("DRILL_SEED", "8"))
     done = 0
     respawn: list[float] = []
-    setup_seconds = time.monotonic() - started
     try:
+        server.start()
+        setup_seconds = time.monotonic() - started
         for s in submitters:
             s.start()
         time.sleep(1.0)
@@ -351,16 +351,16 @@ def web_kill(dbs: ScratchDatabases, workdir: Path, *, kills: int = 100, clients:
             respawn.append(time.monotonic() - t0)
             time.sleep(rng.uniform(0.2, 0.9))  # let some submissions through between kills
         time.sleep(1.0)  # the last submissions finish
+        try:
+            alive = Http(server.base).get("/accounts/login/").status
+        except BROKEN:
+            alive = 0
     finally:
         for s in submitters:
             s.stop.set()
         for s in submitters:
             s.join(60)
-    try:
-        alive = Http(server.base).get("/accounts/login/").status
-    except BROKEN:
-        alive = 0
-    server.stop()
+        server.stop()
     outcomes: Counter[str] = Counter()
     for s in submitters:
         outcomes.update(s.outcomes)
@@ -510,7 +510,10 @@ def _judge(kind: str, reply: Any, started: float) -> Observed:
         return Observed(time.monotonic() - started, kind, 0)
     ob = Observed(time.monotonic() - started, kind, reply.status)
     if reply.status == 503:
-        text = reply.json()["detail"] if kind != "page" else reply.text
+        try:
+            text = reply.json()["detail"] if kind != "page" else reply.text
+        except (ValueError, KeyError, TypeError):
+            text = "not the JSON answer: " + reply.text
         clean = not any(t in text for t in TRACE)
         ob.ok_503 = clean and reply.headers.get("retry-after", "").isdigit() and "请稍后再试" in text
         if not ob.ok_503:
@@ -532,7 +535,6 @@ def db_outage(dbs: ScratchDatabases, workdir: Path, *, down_seconds: float = 8.0
     )
     env = server_env(DATABASE_URL=proxied, MEDIA_ROOT=str(workdir / "media-outage"))
     server = Gunicorn(env, workdir / "outage-gunicorn.log", workers=2)
-    server.start()
     observed: list[Observed] = []
     acked: dict[int, int] = {}
     lock = threading.Lock()
@@ -540,6 +542,13 @@ def db_outage(dbs: ScratchDatabases, workdir: Path, *, down_seconds: float = 8.0
     t_start = time.monotonic()
 
     def client(me: dict[str, Any]) -> None:
+        try:
+            one_client(me)
+        except Exception as exc:  # a drill client reports, it does not vanish
+            with lock:
+                observed.append(Observed(time.monotonic() - t_start, "client", -1, False, repr(exc)[:200]))
+
+    def one_client(me: dict[str, Any]) -> None:
         api = Http(server.base, token=me["token"])
         page = Http(server.base)
         _login(page, me["username"], seed["password"])  # the member's browser: its session is in the database
@@ -591,21 +600,24 @@ def db_outage(dbs: ScratchDatabases, workdir: Path, *, down_seconds: float = 8.0
             time.sleep(0.05)
 
     threads = [threading.Thread(target=client, args=(m,), daemon=True) for m in seed["members"]]
-    for t in threads:
-        t.start()
-    time.sleep(4.0)
-    cut_at = time.monotonic() - t_start
-    proxy.stop()  # the restart: connections cut, new ones refused
-    time.sleep(down_seconds)
-    proxy.start()
-    back_at = time.monotonic() - t_start
-    # Recovery: the first request after the database is back that answers normally, for each kind.
-    time.sleep(30.0 if os.environ.get("DRILL_LONG") else 12.0)
-    stop.set()
-    for t in threads:
-        t.join(60)
-    server.stop()
-    proxy.stop()
+    try:
+        server.start()
+        t_start = time.monotonic()
+        for t in threads:
+            t.start()
+        time.sleep(4.0)
+        cut_at = time.monotonic() - t_start
+        proxy.stop()  # the restart: connections cut, new ones refused
+        time.sleep(down_seconds)
+        proxy.start()
+        back_at = time.monotonic() - t_start
+        time.sleep(12.0)  # recovery is measured from here: the first normal answer, the last 503
+    finally:
+        stop.set()
+        for t in threads:
+            t.join(60)
+        server.stop()
+        proxy.stop()
 
     during = [o for o in observed if cut_at + 0.5 < o.at < back_at]
     after = [o for o in observed if o.at >= back_at]
@@ -617,6 +629,9 @@ def db_outage(dbs: ScratchDatabases, workdir: Path, *, down_seconds: float = 8.0
     unclean = [o.note for o in observed if o.status == 503 and not o.ok_503]
     if unclean:
         report.violations.append(f"503 answers with a trace or without Retry-After: {unclean[:2]}")
+    crashed = [o.note for o in observed if o.kind == "client"]
+    if crashed:
+        report.violations.append(f"drill client failed: {crashed[:2]}")
     if any(o.status >= 500 and o.status != 503 for o in observed):
         report.violations.append(f"server errors: {Counter(o.status for o in observed if o.status >= 500)}")
     recovered = [o.at for o in after if o.status in (200, 201, 302)]

@@ -17,7 +17,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from zhengxie.duties.models import DutyKind, DutyRecord, Evaluation, EvaluationPoint, ScoringScheme
 from zhengxie.org.models import Committee
-from zhengxie.proposals.documents import XLSX_CONTENT_TYPE, clean_text
+from zhengxie.proposals.documents import FORMULA_START, XLSX_CONTENT_TYPE, clean_text
 
 __all__ = ["XLSX_CONTENT_TYPE", "evaluation_xlsx"]
 
@@ -162,8 +162,10 @@ def _write_row(
         if isinstance(value, str):
             value = clean_text(value)
         cell = sheet.cell(row=row_number, column=column, value=value)
-        if isinstance(value, str) and value.startswith("="):
-            cell.data_type = "s"  # text typed by users is never a formula
+        if isinstance(value, str) and value.startswith(FORMULA_START):
+            # Text typed by users is never a formula, and stays text when someone edits the cell.
+            cell.data_type = "s"
+            cell.quotePrefix = True
         cell.font = _BODY_FONT
         cell.border = _BORDER
         if name in DATE_COLUMNS:

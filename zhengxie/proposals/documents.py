@@ -44,6 +44,8 @@ DOCX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessin
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 # Characters XML 1.0 forbids (python-docx and openpyxl refuse them); user text can carry them from a paste.
+# A cell starting with one of these is a formula to Excel or LibreOffice once edited (CSV/formula injection).
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _ILLEGAL_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
@@ -406,8 +408,10 @@ def _write_row(
         if isinstance(value, str):
             value = clean_text(value)
         cell = sheet.cell(row=row_number, column=column, value=value)  # type: ignore[attr-defined]
-        if isinstance(value, str) and value.startswith("="):
-            cell.data_type = "s"  # text typed by users is never a formula
+        if isinstance(value, str) and value.startswith(FORMULA_START):
+            # Text typed by users is never a formula, and stays text when someone edits the cell.
+            cell.data_type = "s"
+            cell.quotePrefix = True
         cell.font = font
         cell.border = border
         if name in DATE_COLUMNS:

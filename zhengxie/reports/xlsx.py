@@ -92,7 +92,13 @@ def _sheet_name(title: str, taken: set[str]) -> str:
 def _write(sheet: Worksheet, dash: Dashboard, table: Table, scope_label: str) -> None:
     width = len(table.columns)
     scope = f"（{scope_label}）" if scope_label else ""
-    sheet.cell(row=1, column=1, value=clean_text(f"{dash.committee.name}{dash.year}年度{table.title}{scope}"))
+    title = sheet.cell(
+        row=1, column=1, value=clean_text(f"{dash.committee.name}{dash.year}年度{table.title}{scope}")
+    )
+    if str(title.value).startswith(FORMULA_START):
+        # The committee's name comes first, and an administrator typed it: text, never a formula.
+        title.data_type = "s"
+        title.quotePrefix = True
     sheet.cell(row=1, column=1).font = _TITLE_FONT
     sheet.cell(row=1, column=1).alignment = Alignment(horizontal="center", vertical="center")
     if width > 1:

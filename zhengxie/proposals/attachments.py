@@ -17,7 +17,6 @@ from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
 
-from zhengxie.accounts.audit import audit_log
 from zhengxie.accounts.models import User
 from zhengxie.proposals import workflow
 from zhengxie.proposals.models import Attachment, Proposal, State
@@ -155,8 +154,7 @@ def attachment_add(*, proposal: Proposal, user: User, upload: Any) -> Attachment
         attachment.file.save(f"upload.{ext}", ContentFile(data), save=False)
         stored = attachment.file.name
         try:
-            attachment.save()
-            audit_log(action="create", obj=attachment, result=f"上传附件：{name}")
+            attachment.save()  # audited by the save signal (one row, with the name and size)
         except Exception:
             attachment.file.storage.delete(stored)
             raise
@@ -169,7 +167,5 @@ def attachment_remove(*, attachment: Attachment, user: User) -> None:
         _require_draft_proposer(proposal, user)
         stored = attachment.file.name
         storage = attachment.file.storage
-        name = attachment.original_name
-        audit_log(action="delete", obj=attachment, result=f"删除附件：{name}")
-        attachment.delete()
+        attachment.delete()  # audited by the delete signal
         transaction.on_commit(lambda: storage.delete(stored))

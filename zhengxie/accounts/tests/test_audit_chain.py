@@ -383,6 +383,36 @@ def test_a_state_change_writes_exactly_one_row_on_the_record(world):
     )
 
 
+def test_an_attachment_upload_and_removal_write_one_row_each(world, settings, tmp_path):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from zhengxie.proposals import attachments
+
+    settings.MEDIA_ROOT = tmp_path
+    term = Term.objects.create(committee=world.city, number=14, start_year=2023, end_year=2027)
+    session = Session.objects.create(committee=world.city, term=term, number=2, year=2026)
+    proposal = services.proposal_draft_create(
+        user=world.member_user,
+        author=world.member,
+        session=session,
+        title="关于加装电梯的建议",
+        background="老年人上下楼困难。",
+        suggestions="简化审批。",
+    )
+    m = mark()
+    upload = SimpleUploadedFile("调研报告.pdf", b"%PDF-1.4\n%%EOF\n")
+    attachment = attachments.attachment_add(proposal=proposal, user=world.member_user, upload=upload)
+    row = rows_since(m).get()
+    assert (row.action, row.object_type, row.after["original_name"]) == (
+        "create",
+        "proposals.Attachment",
+        "调研报告.pdf",
+    )
+    m = mark()
+    attachments.attachment_remove(attachment=attachment, user=world.member_user)
+    assert rows_since(m).get().action == "delete"
+
+
 def test_unmasking_personal_data_writes_one_row_per_view(client, world):
     client.force_login(world.office)
     m = mark()

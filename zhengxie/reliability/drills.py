@@ -495,20 +495,21 @@ def task_kill(dbs: ScratchDatabases, workdir: Path, *, kills: int = 20, notices:
 
 @dataclass
 class Observed:
-    at: float
+    at: float  # answered, seconds into the drill
     kind: str
     status: int  # 0 = broken connection
     ok_503: bool = True
     note: str = ""
+    sent: float = 0.0  # sent, seconds into the drill
 
 
 TRACE = ("Traceback", 'File "', "OperationalError", "InterfaceError", "psycopg", "Exception Value")
 
 
-def _judge(kind: str, reply: Any, started: float) -> Observed:
+def _judge(kind: str, reply: Any, started: float, sent: float) -> Observed:
     if reply is None:
-        return Observed(time.monotonic() - started, kind, 0)
-    ob = Observed(time.monotonic() - started, kind, reply.status)
+        return Observed(time.monotonic() - started, kind, 0, sent=sent - started)
+    ob = Observed(time.monotonic() - started, kind, reply.status, sent=sent - started)
     if reply.status == 503:
         try:
             text = reply.json()["detail"] if kind != "page" else reply.text
@@ -553,6 +554,7 @@ def db_outage(dbs: ScratchDatabases, workdir: Path, *, down_seconds: float = 8.0
         page = Http(server.base)
         _login(page, me["username"], seed["password"])  # the member's browser: its session is in the database
         while not stop.is_set():
+            sent = time.monotonic()
             try:
                 reply = api.post_json(
                     "/api/v1/proposals",
@@ -566,20 +568,21 @@ def db_outage(dbs: ScratchDatabases, workdir: Path, *, down_seconds: float = 8.0
                 )
             except BROKEN:
                 reply = None
-            ob = _judge("create", reply, t_start)
+            ob = _judge("create", reply, t_start, sent)
             with lock:
                 observed.append(ob)
             if reply is not None and reply.status == 201:
                 pid = reply.json()["id"]
                 token = uuid.uuid4().hex
                 for _ in range(200):  # until answered: same token each time
+                    sent = time.monotonic()
                     try:
                         sub = api.post_json(
                             f"/api/v1/proposals/{pid}/submit", {"client_token": token}, timeout=20
                         )
                     except BROKEN:
                         sub = None
-                    ob = _judge("submit", sub, t_start)
+                    ob = _judge("submit", sub, t_start, sent)
                     with lock:
                         observed.append(ob)
                     if sub is not None and sub.status == 200:
@@ -589,6 +592,7 @@ def db_outage(dbs: ScratchDatabases, workdir: Path, *, down_seconds: float = 8.0
                     if sub is not None and sub.status not in (503,):
                         break
                     time.sleep(0.2)
+            sent = time.monotonic()
             try:
                 got = page.get("/proposals/", timeout=20)
             except BROKEN:
@@ -596,7 +600,7 @@ def db_outage(dbs: ScratchDatabases, workdir: Path, *, down_seconds: float = 8.0
             if got is not None and got.status == 302:
                 got.status = -302  # the member was logged out: not a normal answer
             with lock:
-                observed.append(_judge("page", got, t_start))
+                observed.append(_judge("page", got, t_start, sent))
             time.sleep(0.05)
 
     threads = [threading.Thread(target=client, args=(m,), daemon=True) for m in seed["members"]]
@@ -619,7 +623,8 @@ def db_outage(dbs: ScratchDatabases, workdir: Path, *, down_seconds: float = 8.0
         server.stop()
         proxy.stop()
 
-    during = [o for o in observed if cut_at + 0.5 < o.at < back_at]
+    # Sent after the cut and answered before the database came back.
+    during = [o for o in observed if cut_at < o.sent and o.at < back_at]
     after = [o for o in observed if o.at >= back_at]
     statuses_during = Counter(o.status for o in during)
     if not during:
@@ -634,7 +639,7 @@ def db_outage(dbs: ScratchDatabases, workdir: Path, *, down_seconds: float = 8.0
         report.violations.append(f"drill client failed: {crashed[:2]}")
     if any(o.status >= 500 and o.status != 503 for o in observed):
         report.violations.append(f"server errors: {Counter(o.status for o in observed if o.status >= 500)}")
-    recovered = [o.at for o in after if o.status in (200, 201, 302)]
+    recovered = [o.at for o in after if o.sent >= back_at and o.status in (200, 201)]
     recovery = (min(recovered) - back_at) if recovered else None
     last_503 = max((o.at for o in after if o.status == 503), default=back_at)
     if recovery is None or recovery > 30:

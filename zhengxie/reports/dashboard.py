@@ -216,7 +216,7 @@ def _per_committee(ids: list[int], year: int) -> tuple[Counts, dict[str, Any]]:
         "months": defaultdict(Counter),
     }
 
-    proposals = f.received_proposals(ids, year) | f.received_proposals(ids, year - 1)
+    proposals = f.received_proposals(ids, year - 1, year)
     names = ("received", "filed", "not_filed", "merged", "replied", "key", "excellent")
     for row in (
         proposals.values("committee_id", "session__year")
@@ -233,7 +233,7 @@ def _per_committee(ids: list[int], year: int) -> tuple[Counts, dict[str, Any]]:
     ):
         counts.add(cid, y, rating, n)
 
-    reports = f.received_reports(ids, year) | f.received_reports(ids, year - 1)
+    reports = f.received_reports(ids, year - 1, year)
     for row in (
         reports.values("committee_id", "year")
         .annotate(
@@ -247,7 +247,7 @@ def _per_committee(ids: list[int], year: int) -> tuple[Counts, dict[str, Any]]:
             counts.add(row["committee_id"], row["year"], name, row[name])
 
     for cid, y, level, n in (
-        (f.instructions_in(ids, year) | f.instructions_in(ids, year - 1))
+        (f.instructions_in(ids, year - 1, year))
         .annotate(y=ExtractYear("instructed_on"))
         .values_list("committee_id", "y", "level")
         .annotate(n=Count("id"))
@@ -257,7 +257,7 @@ def _per_committee(ids: list[int], year: int) -> tuple[Counts, dict[str, Any]]:
         if y == year:
             detail["levels"][cid][level] += n
 
-    held = f.held_consultations(ids, year) | f.held_consultations(ids, year - 1)
+    held = f.held_consultations(ids, year - 1, year)
     for cid, y, form, n in (
         held.annotate(y=ExtractYear("held_on"))
         .values_list("committee_id", "y", "form")
@@ -302,7 +302,7 @@ def _per_committee(ids: list[int], year: int) -> tuple[Counts, dict[str, Any]]:
     for cid, n in f.active_members(ids).values_list("committee_id").annotate(n=Count("id")).order_by():
         counts.members[cid] += n
     for cid, y, n in (
-        (f.counted_duty_records(ids, year) | f.counted_duty_records(ids, year - 1))
+        (f.counted_duty_records(ids, year - 1, year))
         .values_list("committee_id", "year")
         .annotate(n=Count("id"))
         .order_by()
@@ -310,7 +310,7 @@ def _per_committee(ids: list[int], year: int) -> tuple[Counts, dict[str, Any]]:
         counts.add(cid, y, "records", n)
 
     for cid, y, month, raised, resolved in (
-        (f.raised_concerns(ids, year) | f.raised_concerns(ids, year - 1))
+        (f.raised_concerns(ids, year - 1, year))
         .annotate(y=ExtractYear("created_at"), m=ExtractMonth("created_at"))
         .values_list("committee_id", "y", "m")
         .annotate(raised=Count("id"), resolved=Count("id", filter=Q(state=ConcernState.CLOSED)))

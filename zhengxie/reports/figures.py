@@ -12,6 +12,7 @@ they were given, consultations by the date held, duty records by their year, con
 from __future__ import annotations
 
 from collections import Counter
+from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
@@ -39,10 +40,23 @@ def rate(numerator: int, denominator: int) -> float | None:
     )
 
 
-def received_proposals(committees: list[int], year: int) -> QuerySet[Proposal]:
-    # Through the year's sessions (a handful of rows) rather than a join on session.year: the planner can then
+def _dates(field: str, years: tuple[int, ...]) -> Q:
+    """The calendar years as one half-open range on a date field, which an index can serve (an OR of two
+    years, or EXTRACT(year), cannot). Years are consecutive: the report's year, or it and the year before."""
+    return Q(**{f"{field}__gte": date(min(years), 1, 1), f"{field}__lt": date(max(years) + 1, 1, 1)})
+
+
+def _moments(field: str, years: tuple[int, ...]) -> Q:
+    """As _dates for a timestamp, with the years' boundaries in the platform's time zone."""
+    start = timezone.make_aware(datetime(min(years), 1, 1))
+    end = timezone.make_aware(datetime(max(years) + 1, 1, 1))
+    return Q(**{f"{field}__gte": start, f"{field}__lt": end})
+
+
+def received_proposals(committees: list[int], *years: int) -> QuerySet[Proposal]:
+    # Through the years' sessions (a handful of rows) rather than a join on session.year: the planner can then
     # read the proposals of those sessions by index instead of scanning every proposal of every year.
-    sessions = Session.objects.filter(committee_id__in=committees, year=year).values("id")
+    sessions = Session.objects.filter(committee_id__in=committees, year__in=years).values("id")
     return Proposal.objects.filter(committee_id__in=committees, session_id__in=sessions).exclude(
         state__in=NOT_RECEIVED
     )
@@ -66,8 +80,8 @@ PROPOSAL_COUNTS: dict[str, Q] = {
 }
 
 
-def received_reports(committees: list[int], year: int) -> QuerySet[OpinionReport]:
-    return OpinionReport.objects.filter(committee_id__in=committees, year=year).exclude(
+def received_reports(committees: list[int], *years: int) -> QuerySet[OpinionReport]:
+    return OpinionReport.objects.filter(committee_id__in=committees, year__in=years).exclude(
         state__in=(ReportState.DRAFT, ReportState.WITHDRAWN)
     )
 
@@ -80,15 +94,15 @@ REPORT_COUNTS: dict[str, Q] = {
 }
 
 
-def instructions_in(committees: list[int], year: int) -> QuerySet[Instruction]:
-    return Instruction.objects.filter(committee_id__in=committees, instructed_on__year=year)
+def instructions_in(committees: list[int], *years: int) -> QuerySet[Instruction]:
+    return Instruction.objects.filter(_dates("instructed_on", years), committee_id__in=committees)
 
 
-def held_consultations(committees: list[int], year: int) -> QuerySet[Consultation]:
+def held_consultations(committees: list[int], *years: int) -> QuerySet[Consultation]:
     return Consultation.objects.filter(
+        _dates("held_on", years),
         committee_id__in=committees,
         kind=Consultation.Kind.CONSULTATION,
-        held_on__year=year,
         state__in=(Consultation.State.HELD, Consultation.State.CLOSED),
     )
 
@@ -107,16 +121,16 @@ def active_members(committees: list[int]) -> QuerySet[Member]:
     return Member.objects.filter(committee_id__in=committees, status=Member.Status.ACTIVE)
 
 
-def counted_duty_records(committees: list[int], year: int) -> QuerySet[DutyRecord]:
+def counted_duty_records(committees: list[int], *years: int) -> QuerySet[DutyRecord]:
     return DutyRecord.objects.filter(
         committee_id__in=committees,
-        year=year,
+        year__in=years,
         status__in=(DutyRecord.Status.CONFIRMED, DutyRecord.Status.CONTESTED),
     )
 
 
-def raised_concerns(committees: list[int], year: int) -> QuerySet[Concern]:
-    return Concern.objects.filter(committee_id__in=committees, created_at__year=year).exclude(
+def raised_concerns(committees: list[int], *years: int) -> QuerySet[Concern]:
+    return Concern.objects.filter(_moments("created_at", years), committee_id__in=committees).exclude(
         state__in=(ConcernState.REVIEW, ConcernState.REJECTED)
     )
 

@@ -270,6 +270,14 @@ def proposal_spec(world) -> Spec:  # type: ignore[no-untyped-def]
         )
 
     into = proposals.proposal_submit(proposal=draft("并案目标"), user=world.member_user)
+
+    def cosigned() -> Proposal:
+        # 李四 co-signs it: a co-signer is not its proposer, and may make none of the proposer's moves.
+        p = draft("关于老旧小区加装电梯的建议")
+        proposals.cosigner_invite(proposal=p, user=world.member_user, members=[world.other_member])
+        proposals.cosigner_respond(proposal=p, user=other_user, confirm=True)
+        return p
+
     units = {"unit": world.unit.pk, "unit2": unit2.pk}
 
     def rating(rating: str) -> Callable[[Any, User], Any]:
@@ -319,7 +327,7 @@ def proposal_spec(world) -> Spec:  # type: ignore[no-untyped-def]
     return Spec(
         moves=proposal_workflow.TRANSITIONS,
         terminal=terminal_states(proposal_workflow.TRANSITIONS, proposal_workflow.TERMINAL),
-        fresh=lambda: draft("关于老旧小区加装电梯的建议"),
+        fresh=cosigned,
         paths=[
             [],
             [SUBMIT],

@@ -60,7 +60,7 @@ def apply(
         raise TransitionError("您无权执行此操作")
     model = type(obj)
     with transaction.atomic():
-        locked = model.objects.select_for_update().get(pk=obj.pk)  # type: ignore[attr-defined]
+        locked = model.objects.select_for_update(no_key=True).get(pk=obj.pk)  # type: ignore[attr-defined]
         if locked.state != move.source or locked.version != obj.version:  # type: ignore[attr-defined]
             raise ConcurrentChange(stale_message)
         fields = {"state": move.target, "version": locked.version + 1, **(update_fields or {})}

@@ -27,7 +27,7 @@ def plan_url(plan: ConsultationPlan) -> str:
 
 
 def _locked(plan: ConsultationPlan) -> ConsultationPlan:
-    locked = ConsultationPlan.objects.select_for_update().get(pk=plan.pk)
+    locked = ConsultationPlan.objects.select_for_update(no_key=True).get(pk=plan.pk)
     if locked.version != plan.version:
         raise ConcurrentChange("该协商计划已被他人修改，请刷新后重试")
     return locked
@@ -96,7 +96,7 @@ def topic_add(
     description: str = "",
 ) -> Topic:
     _require_office(user, plan.committee_id)
-    locked = ConsultationPlan.objects.select_for_update().get(pk=plan.pk)
+    locked = ConsultationPlan.objects.select_for_update(no_key=True).get(pk=plan.pk)
     _require_draft(locked)
     fields = _topic_fields(locked, title, form, month, lead_id, description)
     order = (locked.topics.aggregate(n=Max("order"))["n"] or 0) + 1
@@ -115,7 +115,7 @@ def topic_update(
     description: str = "",
 ) -> Topic:
     _require_office(user, topic.committee_id)
-    plan = ConsultationPlan.objects.select_for_update().get(pk=topic.plan_id)
+    plan = ConsultationPlan.objects.select_for_update(no_key=True).get(pk=topic.plan_id)
     _require_draft(plan)
     fields = _topic_fields(plan, title, form, month, lead_id, description)
     for name, value in fields.items():
@@ -127,7 +127,7 @@ def topic_update(
 @transaction.atomic
 def topic_remove(*, topic: Topic, user: User) -> None:
     _require_office(user, topic.committee_id)
-    plan = ConsultationPlan.objects.select_for_update().get(pk=topic.plan_id)
+    plan = ConsultationPlan.objects.select_for_update(no_key=True).get(pk=topic.plan_id)
     _require_draft(plan)
     if topic.consultations.exists():
         raise ConsultationError("该议题已安排协商活动，不能删除")

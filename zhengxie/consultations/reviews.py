@@ -83,7 +83,11 @@ def review_submit_scores(
     *, review: DemocraticReview, user: User, scores: dict[int, int]
 ) -> list[ReviewScore]:
     """One member's whole questionnaire, keyed by question id; a second submission is refused."""
-    review = DemocraticReview.objects.select_for_update().select_related("consultation").get(pk=review.pk)
+    review = (
+        DemocraticReview.objects.select_for_update(no_key=True)
+        .select_related("consultation")
+        .get(pk=review.pk)
+    )
     consultation = review.consultation
     participant = (
         Participant.objects.filter(consultation=consultation, member__user_id=user.pk, member__isnull=False)
@@ -120,7 +124,7 @@ def review_submit_scores(
 @transaction.atomic
 def review_close(*, review: DemocraticReview, user: User) -> DemocraticReview:
     _require_manager(user, review.consultation)
-    locked = DemocraticReview.objects.select_for_update().get(pk=review.pk)
+    locked = DemocraticReview.objects.select_for_update(no_key=True).get(pk=review.pk)
     if not locked.is_open:
         raise ConsultationError("本次民主评议已结束评分")
     locked.is_open = False

@@ -51,7 +51,7 @@ def consultation_url(consultation: Consultation) -> str:
 
 
 def _locked(consultation: Consultation) -> Consultation:
-    locked = Consultation.objects.select_for_update().get(pk=consultation.pk)
+    locked = Consultation.objects.select_for_update(no_key=True).get(pk=consultation.pk)
     if locked.version != consultation.version:
         raise workflow.statemachine.ConcurrentChange("该协商活动已被他人修改，请刷新后重试")
     return locked
@@ -371,7 +371,7 @@ def outcome_progress(*, outcome: Outcome, user: User, percent: int, note: str) -
         raise ConsultationError("只有已采纳、落实中的成果可以报送进展")
     if not 0 <= percent < 100:
         raise ConsultationError("进度须在0到99之间；完成请点“落实完成”")
-    locked = Outcome.objects.select_for_update().get(pk=outcome.pk)
+    locked = Outcome.objects.select_for_update(no_key=True).get(pk=outcome.pk)
     if percent < locked.percent:
         raise ConsultationError(f"进度不能低于已报的{locked.percent}%")
     locked.percent = percent

@@ -62,7 +62,7 @@ def recompute(committee_id: int, year: int) -> Result:
     scheme = current_scheme(committee_id, year)
     with transaction.atomic():
         # One recomputation per committee at a time: a second waits here and then recomputes on top.
-        Committee.objects.select_for_update().filter(pk=committee_id).first()
+        Committee.objects.select_for_update(no_key=True).filter(pk=committee_id).first()
         with connection.cursor() as cursor:
             cursor.execute(
                 "DELETE FROM duties_evaluationpoint WHERE evaluation_id IN "

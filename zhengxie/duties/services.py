@@ -157,7 +157,7 @@ def scheme_create(
         threshold_value = Decimal(str(threshold))
     except InvalidOperation as exc:
         raise DutyError("约谈分数线须为数字") from exc
-    Committee.objects.select_for_update().filter(pk=committee.pk).first()
+    Committee.objects.select_for_update(no_key=True).filter(pk=committee.pk).first()
     latest = (
         ScoringScheme.objects.filter(committee=committee, year=year).aggregate(v=Max("version"))["v"] or 0
     )
@@ -233,7 +233,7 @@ def duty_claim(*, user: User, kind: str, title: str, occurred_on: date, evidence
 @transaction.atomic
 def duty_review(*, record: DutyRecord, user: User, approve: bool, note: str = "") -> DutyRecord:
     _require_office(user, record.committee_id)
-    locked = DutyRecord.objects.select_for_update().get(pk=record.pk)
+    locked = DutyRecord.objects.select_for_update(no_key=True).get(pk=record.pk)
     if locked.status != DutyRecord.Status.PENDING:
         raise DutyError("该履职申报已处理")
     locked.status = DutyRecord.Status.CONFIRMED if approve else DutyRecord.Status.REJECTED
@@ -249,7 +249,7 @@ def contest_open(*, record: DutyRecord, user: User, reason: str) -> Contest:
     """A member objects to one of their own records; it keeps counting until staff decide."""
     if record.member.user_id != user.pk:
         raise DutyError("只能对本人的履职记录提出异议")
-    locked = DutyRecord.objects.select_for_update().get(pk=record.pk)
+    locked = DutyRecord.objects.select_for_update(no_key=True).get(pk=record.pk)
     if locked.status != DutyRecord.Status.CONFIRMED:
         raise DutyError("该记录当前不能提出异议")
     contest = Contest.objects.create(
@@ -267,7 +267,7 @@ def contest_open(*, record: DutyRecord, user: User, reason: str) -> Contest:
 def contest_resolve(*, contest: Contest, user: User, uphold: bool, resolution: str) -> Contest:
     """Upheld: the record stops counting. Rejected: it stands. Either way the member reads why."""
     _require_office(user, contest.committee_id)
-    locked = Contest.objects.select_for_update().get(pk=contest.pk)
+    locked = Contest.objects.select_for_update(no_key=True).get(pk=contest.pk)
     if locked.state != Contest.State.OPEN:
         raise DutyError("该异议已处理")
     locked.state = Contest.State.UPHELD if uphold else Contest.State.REJECTED

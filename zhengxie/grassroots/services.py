@@ -271,7 +271,7 @@ def concern_route(*, concern: Concern, user: User, station: Station) -> Concern:
         raise ConcernError("请选择本政协的站点")
     if concern.state not in (ConcernState.OPEN, ConcernState.REVIEW):
         raise ConcernError("只有待认领的诉求可以分派站点")
-    locked = Concern.objects.select_for_update().get(pk=concern.pk)
+    locked = Concern.objects.select_for_update(no_key=True).get(pk=concern.pk)
     if locked.version != concern.version:
         raise workflow.statemachine.ConcurrentChange("该诉求已被他人处理，请刷新后重试")
     locked.station = station

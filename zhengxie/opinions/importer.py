@@ -302,7 +302,7 @@ def _save(committee: Committee, rows: list[_Row], filename: str, result: ImportR
     with transaction.atomic():
         actor = _system_user()
         # Lock the committee's numbering, as report_forward does, while forwarded rows take numbers.
-        Committee.objects.select_for_update().filter(pk=committee.pk).first()
+        Committee.objects.select_for_update(no_key=True).filter(pk=committee.pk).first()
         top = dict(
             OpinionReport.objects.filter(committee=committee)
             .values("year")

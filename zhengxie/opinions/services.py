@@ -247,7 +247,7 @@ def report_update(
         raise OpinionError(f"当前状态“{report.get_state_display()}”不能修改")
     if kind is not None and kind not in OpinionReport.Kind.values:
         raise OpinionError("信息类别无效")
-    locked = OpinionReport.objects.select_for_update().get(pk=report.pk)
+    locked = OpinionReport.objects.select_for_update(no_key=True).get(pk=report.pk)
     if locked.version != report.version or locked.state != report.state:
         raise workflow.statemachine.ConcurrentChange("该信息已被他人修改，请刷新后重试")
     locked.title = _text(title, "标题", MAX_TITLE)
@@ -327,7 +327,7 @@ def report_forward(
     issue = _text(issue, "刊发期号", 60, required=False)
     if report.state == ReportState.SUBMITTED:
         # Lock the committee's numbering: two reports forwarded at once must not take the same number.
-        Committee.objects.select_for_update().filter(pk=report.committee_id).first()
+        Committee.objects.select_for_update(no_key=True).filter(pk=report.committee_id).first()
         fields: dict[str, object] = {}
         if report.number is None:
             fields["number"] = _next_number(report.committee_id, report.year)

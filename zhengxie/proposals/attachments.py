@@ -138,7 +138,7 @@ def attachment_add(*, proposal: Proposal, user: User, upload: Any) -> Attachment
         raise ProposalError("文件为空，请重新选择")
     check_content(data, ext)
     with transaction.atomic():
-        locked = Proposal.objects.select_for_update().get(pk=proposal.pk)
+        locked = Proposal.objects.select_for_update(no_key=True).get(pk=proposal.pk)
         _require_draft_proposer(locked, user)
         if Attachment.objects.filter(proposal=locked).count() >= MAX_ATTACHMENTS:
             raise ProposalError(f"每件提案最多上传{MAX_ATTACHMENTS}个附件")
@@ -163,7 +163,7 @@ def attachment_add(*, proposal: Proposal, user: User, upload: Any) -> Attachment
 
 def attachment_remove(*, attachment: Attachment, user: User) -> None:
     with transaction.atomic():
-        proposal = Proposal.objects.select_for_update().get(pk=attachment.proposal_id)
+        proposal = Proposal.objects.select_for_update(no_key=True).get(pk=attachment.proposal_id)
         _require_draft_proposer(proposal, user)
         stored = attachment.file.name
         storage = attachment.file.storage

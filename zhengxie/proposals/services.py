@@ -146,7 +146,7 @@ def cosigner_invite(*, proposal: Proposal, user: User, members: list[Member]) ->
 @transaction.atomic
 def cosigner_respond(*, proposal: Proposal, user: User, confirm: bool) -> CoSigner:
     row = (
-        CoSigner.objects.select_for_update()
+        CoSigner.objects.select_for_update(no_key=True)
         .filter(proposal=proposal, member__user=user, status=CoSigner.Status.INVITED)
         .first()
     )
@@ -175,7 +175,12 @@ def proposal_submit(*, proposal: Proposal, user: User, client_token: str = "") -
         if proposal.client_token == client_token and proposal.state != State.DRAFT:
             return proposal
     with transaction.atomic():
-        session = Session.objects.select_for_update().get(pk=proposal.session_id)
+        session = Session.objects.select_for_update(no_key=True).get(pk=proposal.session_id)
+        if client_token:
+            # A copy of this request that raced us to the lock has already submitted it: answer as a retry would.
+            current = Proposal.objects.filter(pk=proposal.pk).values_list("state", "client_token").first()
+            if current is not None and current[0] != State.DRAFT and current[1] == client_token:
+                return Proposal.objects.get(pk=proposal.pk)
         if not session.proposals_open:
             raise ProposalError("本次会议已停止接收提案")
         today = timezone.localdate()
@@ -414,7 +419,7 @@ def reply_record(
         raise ProposalError("请选择办理结果（A、B或C）")
     # 分办: each lead answers its part; the proposal counts as replied when the last part is. The row
     # lock makes two leads replying at once see each other, so exactly one of them moves the state.
-    Proposal.objects.select_for_update().filter(pk=proposal.pk).first()
+    Proposal.objects.select_for_update(no_key=True).filter(pk=proposal.pk).first()
     other_leads = Assignment.objects.filter(
         proposal=proposal, role=Assignment.Role.LEAD, status=Assignment.Status.ACTIVE
     ).exclude(pk=assignment.pk)

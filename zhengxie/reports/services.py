@@ -111,7 +111,9 @@ def _clean_narrative(narrative: dict[str, str]) -> dict[str, str]:
 def _locked(committee: Committee, year: int, scope: str, version: int | None) -> AnnualReport:
     """The report row under lock, created as a draft on first save; a stale version is refused."""
     report = (
-        AnnualReport.objects.select_for_update().filter(committee=committee, year=year, scope=scope).first()
+        AnnualReport.objects.select_for_update(no_key=True)
+        .filter(committee=committee, year=year, scope=scope)
+        .first()
     )
     if report is None:
         if version not in (None, 0):

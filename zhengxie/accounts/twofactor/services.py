@@ -200,7 +200,7 @@ def use_recovery_code(factor: SecondFactor, code: str) -> bool:
         return False
     digest = _recovery_digest(normalised)
     with transaction.atomic():
-        locked = SecondFactor.objects.select_for_update().get(pk=factor.pk)
+        locked = SecondFactor.objects.select_for_update(no_key=True).get(pk=factor.pk)
         if digest not in locked.recovery_codes:
             return False
         locked.recovery_codes = [d for d in locked.recovery_codes if d != digest]

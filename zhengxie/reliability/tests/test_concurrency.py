@@ -210,7 +210,7 @@ def test_two_clerks_saving_at_once_one_conflict_no_lost_update(world):
 
 
 @pytest.mark.django_db
-def test_clerk_saving_a_stale_page_gets_a_conflict_and_the_first_edit_stays(world, client):
+def test_clerk_saving_a_stale_page_gets_a_conflict_and_the_first_edit_stays(world):
     """The everyday lost update: two clerks open the same report, one saves, then the other saves."""
     report = _paper_report(world)
     clerk2 = UserFactory(username="office2")

@@ -1313,3 +1313,81 @@ def _spread_outsiders(cases: list[Case]) -> list[Case]:
 
 
 CASES[:] = _spread_outsiders(CASES)
+
+
+# ------------------------------------------------------------------------------ searches and filters
+# Lists searched for every tagged title ("@" is in all of them) or filtered on another committee's station
+# or committee: whatever the parameters, no row outside the reader's reach.
+SEARCHERS = ("member", "other", "office", "leader", "unit", "sibling_office", "province_office")
+
+
+def _on_sibling(param: str, record: str = "") -> Callable[[Scenario], dict[str, Any]]:
+    return lambda s: {param: s.pk(record) if record else s.committees["sibling"].pk}
+
+
+CASES += [
+    Case("proposals:list", allow=LOGGED_IN, users=SEARCHERS, query=lambda s: {"q": "@"}, label="search"),
+    Case("opinions:list", allow=LOGGED_IN, users=SEARCHERS, query=lambda s: {"q": "@"}, label="search"),
+    Case("grassroots:list", allow=LOGGED_IN, users=SEARCHERS, query=lambda s: {"q": "@"}, label="search"),
+    Case(
+        "grassroots:list",
+        allow=LOGGED_IN,
+        users=SEARCHERS,
+        query=_on_sibling("station", "sib_station"),
+        label="station",
+    ),
+    Case(
+        "consultations:list",
+        allow=LOGGED_IN,
+        users=SEARCHERS,
+        query=_on_sibling("station", "sib_station"),
+        label="station",
+    ),
+    Case(
+        "org:member_list",
+        allow=ROSTER,
+        see=ROSTER,
+        users=SEARCHERS,
+        query=lambda s: {**city(s), "q": "王"},
+        label="search",
+    ),
+    Case(
+        "proposals:ledger_xlsx",
+        allow=READ_ALL,
+        see=READ_ALL,
+        users=SEARCHERS,
+        query=lambda s: {**city(s), "q": "@"},
+        label="search",
+    ),
+    op("GET /proposals", LOGGED_IN, users=SEARCHERS, query=lambda s: {"q": "@"}, label="search"),
+    op("GET /opinions", LOGGED_IN, users=SEARCHERS, query=lambda s: {"q": "@"}, label="search"),
+    op(
+        "GET /concerns",
+        LOGGED_IN,
+        users=SEARCHERS,
+        query=_on_sibling("station", "sib_station"),
+        label="station",
+    ),
+    op(
+        "GET /consultations",
+        LOGGED_IN,
+        users=SEARCHERS,
+        query=_on_sibling("station", "sib_station"),
+        label="station",
+    ),
+    op(
+        "GET /org/members",
+        LOGGED_IN,
+        users=SEARCHERS,
+        query=lambda s: {**_on_sibling("committee")(s), "q": "王"},
+        label="search",
+    ),
+    op(
+        "GET /duties/rankings",
+        fs("sibling_office"),
+        see=fs("sibling_office"),
+        users=SEARCHERS,
+        query=_on_sibling("committee"),
+        label="sibling",
+    ),
+]

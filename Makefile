@@ -5,7 +5,7 @@ PIP := $(VENV)/bin/pip
 HOST ?= 127.0.0.1:8000
 DEV_ENV := DEBUG=true HTTPS=false
 
-.PHONY: run test setup setup-test lint migrations-check bench serve-prod worker clean
+.PHONY: run test setup setup-test lint migrations-check bench bench-report serve-prod worker clean
 
 $(VENV)/bin/python:
 	python3 -m venv $(VENV)
@@ -44,6 +44,10 @@ test: lint migrations-check
 
 bench: setup
 	$(DEV_ENV) $(PY) bench/run.py
+
+# The annual report on PostgreSQL with 1,000,000 generated proposals (BENCH_PROPOSALS; BENCH_REUSE=1 keeps the data).
+bench-report: setup
+	$(DEV_ENV) $(PY) bench/annual_report.py
 
 # Production-style serving: gunicorn, static files collected and served by whitenoise.
 serve-prod: setup

@@ -92,8 +92,8 @@ def _term_session(committee: Committee) -> Session:
 
 
 def _forget_grants(user: User) -> None:
-    # access.grants_of caches a user's grants on the instance; anything that read them while the user had
-    # none (an audit row written when the user was created) must not hide the grant just made.
+    # access.grants_of caches a user's grants on the user object: a cache read before the grant was made
+    # must not hide it.
     user.__dict__.pop("_grants_cache", None)
 
 

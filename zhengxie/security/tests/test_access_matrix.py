@@ -186,12 +186,12 @@ def test_counts_ignore_other_committees(matrix: Matrix, db) -> None:  # type: ig
     reads = (
         [
             (who, url)
-            for who in ("office", "leader", "admin", "member", "unit")
+            for who in ("office", "member", "unit")
             for url in ("/", "/proposals/", "/opinions/", "/consultations/", "/concerns/", "/duties/")
         ]
         + [
             (who, url)
-            for who in ("office", "leader", "admin", "province_office")
+            for who in ("office", "province_office")
             for url in (
                 f"/reports/?committee={city}&scope=all",
                 f"/reports/?committee={city}&scope=own",
@@ -220,7 +220,7 @@ def test_counts_ignore_other_committees(matrix: Matrix, db) -> None:  # type: ig
         }
 
     before = read()
-    assert sum(text.startswith("200") for text in before.values()) > 40
+    assert sum(text.startswith("200") for text in before.values()) > 20
     # The auditor's home page counts the city's audit rows, which the reads above add to: instead, none of
     # another committee's work may land in the city's trail.
     trail = AuditLog.objects.filter(committee_id=city).count()

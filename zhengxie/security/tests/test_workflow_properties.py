@@ -48,7 +48,7 @@ pytestmark = pytest.mark.django_db
 
 # Sequences per workflow: 2,000 in all, in well under a minute.
 EXAMPLES = {"proposal": 450, "opinion": 450, "concern": 550, "outcome": 550}
-STEPS = 4
+STEPS = 3
 SETTINGS = settings(
     deadline=None,
     derandomize=True,  # the same sequences at every run: a failure is reproducible, never a fluke

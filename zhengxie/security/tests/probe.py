@@ -46,8 +46,9 @@ def response_text(response: Any) -> str:
     """Everything a reader of the response gets: the body, and for a zip container (docx, xlsx) the text
     of every part. JSON is searched as sent, so tags are ASCII."""
     if getattr(response, "streaming", False):
+        # Read to the end, the test client closes the response itself (closing it here would also close the
+        # database connection, and with it the test's transaction, on PostgreSQL).
         data = b"".join(response.streaming_content)
-        response.close()
     else:
         data = response.content
     if data[:4] == b"PK\x03\x04":

@@ -1,8 +1,8 @@
 """Deactivation takes effect at once, however it is done (the admin, a script, the roster):
 
-- a user switched off (is_active=False) loses every open session, not merely the next login: Django
-  refuses an inactive user's session, but the session itself would live on and come back with the account
-  if it were switched on again;
+- a user switched off (is_active=False) loses every open session and API token, not merely the next login:
+  Django refuses an inactive user's session, but the session (and the token) would live on and come back
+  with the account if it were switched on again;
 - a member who leaves the committee (Member.status becomes left) loses the member grant of that committee,
   so its consultations, plans and reports are closed to them from the next request. What they wrote stays
   readable to them: that follows from authorship, not from the grant.
@@ -19,7 +19,7 @@ from django.db.models.signals import post_save, pre_save
 from django.dispatch import receiver
 from django.utils import timezone
 
-from zhengxie.accounts.models import Role, RoleGrant, User
+from zhengxie.accounts.models import ApiToken, Role, RoleGrant, User
 from zhengxie.org.models import Member
 
 # Session engines whose sessions live in the database table and can be found by user.
@@ -44,10 +44,20 @@ def end_sessions(user_id: int) -> int:
     return ended
 
 
+def revoke_tokens(user_id: int) -> int:
+    # One by one, so each revocation leaves its audit row.
+    tokens = list(ApiToken.objects.filter(user_id=user_id, revoked_at__isnull=True))
+    for token in tokens:
+        token.revoked_at = timezone.now()
+        token.save(update_fields=["revoked_at"])
+    return len(tokens)
+
+
 @receiver(post_save, sender=User, dispatch_uid="deactivation_ends_sessions")
 def _user_saved(sender: Any, instance: User, created: bool, **kwargs: Any) -> None:
     if not created and not instance.is_active:
         end_sessions(instance.pk)
+        revoke_tokens(instance.pk)
 
 
 @receiver(pre_save, sender=Member, dispatch_uid="deactivation_member_leaving")

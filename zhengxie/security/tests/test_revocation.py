@@ -141,11 +141,12 @@ def test_deactivating_a_user_ends_every_session_and_token(world) -> None:  # typ
         assert client.get("/api/v1/accounts/me").status_code == 401
     assert client_for(None).get("/api/v1/accounts/me", **token).status_code == 401
 
-    # Switched back on, the account starts afresh: the old cookies stay dead.
+    # Switched back on, the account starts afresh: the old cookies and the old token stay dead.
     user.is_active = True
     user.save()
     assert desk.get(reverse("home"))["Location"].startswith("/accounts/login/")
     assert phone.get("/api/v1/accounts/me").status_code == 401
+    assert client_for(None).get("/api/v1/accounts/me", **token).status_code == 401
 
 
 def test_a_member_who_left_loses_the_member_s_access_on_the_next_request(world, sitting) -> None:  # type: ignore[no-untyped-def]

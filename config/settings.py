@@ -62,6 +62,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django_htmx",
+    # django-ninja's own static Swagger UI (templates/ninja, static/ninja): no CDN, no inline script.
+    "ninja",
     "axes",
     "django_tasks",
     "django_tasks_db",
@@ -75,6 +77,7 @@ INSTALLED_APPS = [
     "zhengxie.grassroots",
     "zhengxie.reports",
     "zhengxie.notices",
+    "zhengxie.textindex",
     "zhengxie.tasks",
     "zhengxie.api",
 ]

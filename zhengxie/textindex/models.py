@@ -1,0 +1,57 @@
+"""The log of machine-made suggestions and what the person then chose.
+
+Every suggestion the platform makes (a category or handling units at assignment, similar proposals while a
+member drafts, duplicate candidates at review) is stored with the model that made it, so an office can see how
+often people follow the machine and the router can be judged on its own committee's decisions.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+from zhengxie.org.models import Committee
+
+
+class Suggestion(models.Model):
+    class Kind(models.TextChoices):
+        CATEGORY = "category", "类别建议"
+        UNITS = "units", "承办单位建议"
+        SIMILAR = "similar", "相似提案提示"
+        DUPLICATE = "duplicate", "疑似重复"
+
+    class Outcome(models.TextChoices):
+        PENDING = "pending", "待处理"
+        ACCEPTED = "accepted", "采纳"
+        PARTIAL = "partial", "部分采纳"
+        OVERRIDDEN = "overridden", "未采纳"
+        IGNORED = "ignored", "忽略"
+
+    committee = models.ForeignKey(Committee, on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField("建议类型", max_length=10, choices=Kind.choices)
+    # Drafting-time suggestions may concern a proposal that does not exist yet.
+    proposal = models.ForeignKey(
+        "proposals.Proposal",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="machine_suggestions",
+    )
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
+    model_version = models.CharField("模型版本", max_length=60, blank=True)
+    # [{"value": ..., "label": ..., "score": 0.0-1.0, "words": [...]}], best first.
+    suggested = models.JSONField("建议内容", default=list)
+    chosen = models.JSONField("实际选择", null=True, blank=True)
+    outcome = models.CharField("结果", max_length=10, choices=Outcome.choices, default=Outcome.PENDING)
+    created_at = models.DateTimeField(auto_now_add=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "机器建议"
+        indexes = [
+            models.Index(fields=["committee", "kind", "created_at"], name="textidx_sugg_comm_kind"),
+            models.Index(fields=["proposal", "kind"], name="textidx_sugg_proposal"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} #{self.pk}"

@@ -14,6 +14,7 @@ urlpatterns = [
     path("concerns/", include("zhengxie.grassroots.urls")),
     path("notices/", include("zhengxie.notices.urls")),
     path("reports/", include("zhengxie.reports.urls")),
+    path("text/", include("zhengxie.textindex.urls")),
     path("api/v1/", include("zhengxie.api.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -273,6 +273,19 @@ if HTTPS:
     SECURE_HSTS_PRELOAD = True
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+# The SMTP relay of the deployment (README "邮件"): e-mail copies of notifications go through it.
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("EMAIL_PORT", 25)
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
+# A relay that hangs must not hold a task worker: the send fails, the claim is released and the resend
+# sweep tries again later.
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 20)
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "政协履职平台 <noreply@localhost>")
+# Unsent e-mail copies (a failed send, a relay down) are offered again by `sweep_tasks` for this long.
+EMAIL_RESEND_HOURS = env_int("EMAIL_RESEND_HOURS", 48)
 
 LOGGING = {
     "version": 1,

@@ -18,6 +18,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.crypto import get_random_string
 
+from zhengxie.notices.mail import resend_unsent
 from zhengxie.tasks.sweeper import DATABASE_BACKEND, RQ_BACKEND, sweep_stale_tasks
 
 
@@ -66,6 +67,9 @@ class Command(BaseCommand):
             count = sweep_stale_tasks()
             if count:
                 self.stderr.write(f"requeued {count} stale task(s)")
+            resent = resend_unsent()
+            if resent:
+                self.stderr.write(f"requeued {resent} unsent e-mail copies")
 
         backend = conf.get("BACKEND")
         with _keep_signal_handlers():

@@ -1,12 +1,17 @@
 from django.core.management.base import BaseCommand
 
+from zhengxie.notices.mail import resend_unsent
 from zhengxie.tasks.sweeper import sweep_stale_tasks
 
 
 class Command(BaseCommand):
-    help = "Requeue tasks left RUNNING by dead workers. Run every few minutes (cron / systemd timer)."
+    help = (
+        "Requeue tasks left RUNNING by dead workers and e-mail copies a failed send left unsent. "
+        "Run every few minutes (cron / systemd timer)."
+    )
 
     def handle(self, *args, **options) -> None:
         count = sweep_stale_tasks()
+        resent = resend_unsent()
         if options["verbosity"] >= 1:
-            self.stdout.write(f"requeued {count} stale task(s)")
+            self.stdout.write(f"requeued {count} stale task(s), {resent} unsent e-mail copies")

@@ -232,3 +232,32 @@ def test_sanitize_name():
     long = "长" * 300 + ".pdf"
     assert len(attachments.sanitize_name(long)) == 200
     assert attachments.sanitize_name(long).endswith(".pdf")
+
+
+def test_sweep_deletes_files_of_rolled_back_uploads_and_keeps_the_rest(pw, media):
+    import os
+    import time
+
+    from django.core.management import call_command
+    from django.db import transaction
+
+    from zhengxie.proposals.orphans import orphan_files
+
+    w = pw.world
+    p = pw.bring_to(State.DRAFT)
+    kept = attachments.attachment_add(proposal=p, user=w.member_user, upload=SimpleUploadedFile("a.pdf", PDF))
+    # The upload's own transaction succeeded but the request around it failed afterwards: the row is gone,
+    # the file stays (as after a worker killed between the file write and the commit).
+    with pytest.raises(RuntimeError), transaction.atomic():
+        attachments.attachment_add(proposal=p, user=w.member_user, upload=SimpleUploadedFile("b.pdf", PDF))
+        raise RuntimeError
+    assert len(stored(media)) == 2
+    assert orphan_files() == []  # younger than an upload in flight: left alone
+    old = time.time() - 2 * 3600
+    for path in stored(media):
+        os.utime(path, (old, old))
+    orphans = orphan_files()
+    assert len(orphans) == 1 and orphans[0] != kept.file.name
+    call_command("sweep_tasks", verbosity=0)
+    assert [path.relative_to(media).as_posix() for path in stored(media)] == [kept.file.name]
+    assert Attachment.objects.get().file.read() == PDF

@@ -1,8 +1,36 @@
+"""Schemas shared by every router. Each schema class is an OpenAPI component named after the class, so a
+class name is used once in the whole API (test_openapi_document guards it)."""
+
 from __future__ import annotations
 
+from datetime import datetime
+from enum import Enum
 from typing import Any
 
 from ninja import Schema
+from pydantic import WithJsonSchema
+
+
+def choices_schema(choices: type[Enum], name: str) -> WithJsonSchema:
+    """A model's choices inline under a name of their own: Django names them after the inner class
+    (Proposal.Kind, OpinionReport.Kind), and two components called Kind would overwrite each other."""
+    return WithJsonSchema({"title": name, "type": "string", "enum": [c.value for c in choices]})
+
+
+class ErrorOut(Schema):
+    """Every refusal: {"detail": "…"} in Chinese."""
+
+    detail: str
+
+
+class TransitionOut(Schema):
+    """One step of a workflow's history (proposals, 社情民意)."""
+
+    action: str
+    from_state: str
+    to_state: str
+    reason: str
+    at: datetime
 
 
 class GrantOut(Schema):

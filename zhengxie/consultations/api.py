@@ -18,19 +18,19 @@ from ninja.pagination import LimitOffsetPagination, paginate
 from zhengxie.accounts import access
 from zhengxie.accounts.models import User
 from zhengxie.api.errors import error_status
+from zhengxie.api.schemas import ErrorOut
 from zhengxie.consultations import queries, services, workflow
 from zhengxie.consultations.models import Consultation, Outcome, OutcomeProgress
 from zhengxie.consultations.schemas import (
     ConsultationListOut,
     ConsultationOut,
-    ErrorOut,
+    ConsultationReasonIn,
     FeedbackIn,
     NoteIn,
     OutcomeOut,
     PlanListOut,
     PlanOut,
     ProgressIn,
-    ReasonIn,
     RespondIn,
     TransferIn,
 )
@@ -172,7 +172,7 @@ def respond(request: HttpRequest, consultation_id: int, outcome_id: int, data: R
 
 
 @router.post(f"{OUTCOME}/hand_back", response=ACT, summary="承办单位退回")
-def hand_back(request: HttpRequest, consultation_id: int, outcome_id: int, data: ReasonIn) -> Any:
+def hand_back(request: HttpRequest, consultation_id: int, outcome_id: int, data: ConsultationReasonIn) -> Any:
     return _act(
         request,
         consultation_id,

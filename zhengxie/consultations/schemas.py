@@ -12,10 +12,6 @@ from ninja import Field, Schema
 from zhengxie.consultations.models import Consultation, ConsultationPlan, Outcome
 
 
-class ErrorOut(Schema):
-    detail: str
-
-
 class ConsultationListOut(Schema):
     id: int
     committee_id: int
@@ -173,7 +169,7 @@ class RespondIn(Schema):
     response: str = Field("", max_length=5000)
 
 
-class ReasonIn(Schema):
+class ConsultationReasonIn(Schema):
     reason: str = Field(max_length=500)
 
 

@@ -15,13 +15,13 @@ from ninja.pagination import LimitOffsetPagination, paginate
 from zhengxie.accounts import access
 from zhengxie.accounts.models import User
 from zhengxie.api.errors import error_status
+from zhengxie.api.schemas import ErrorOut
 from zhengxie.duties import forms, queries, services
 from zhengxie.duties.models import Contest, DutyKind, DutyRecord, Evaluation, EvaluationPoint
 from zhengxie.duties.schemas import (
     ClaimIn,
     ContestIn,
     ContestOut,
-    ErrorOut,
     EvaluationOut,
     MyFileOut,
     RankingOut,

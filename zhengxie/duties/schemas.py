@@ -9,10 +9,6 @@ from decimal import Decimal
 from ninja import Field, Schema
 
 
-class ErrorOut(Schema):
-    detail: str
-
-
 class RecordOut(Schema):
     id: int
     year: int

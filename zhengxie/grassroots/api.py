@@ -24,19 +24,19 @@ from ninja.pagination import LimitOffsetPagination, paginate
 from zhengxie.accounts import access
 from zhengxie.accounts.models import Role, User
 from zhengxie.api.errors import error_status
+from zhengxie.api.schemas import ErrorOut
 from zhengxie.grassroots import forms, queries, services, workflow
 from zhengxie.grassroots.models import Concern, ConcernState
 from zhengxie.grassroots.schemas import (
     ConcernListOut,
     ConcernOut,
+    ConcernReasonIn,
     ConsultationIn,
-    ErrorOut,
     OpinionIn,
     ProposalIn,
     PublicRaiseIn,
     PublicRaiseOut,
     PublicStatusOut,
-    ReasonIn,
     ReceptionIn,
     ResultIn,
     RouteIn,
@@ -226,7 +226,7 @@ def take(request: HttpRequest, concern_id: int) -> Any:
 
 
 @router.post("/{concern_id}/release", response=ACT, summary="退回待认领")
-def release(request: HttpRequest, concern_id: int, data: ReasonIn) -> Any:
+def release(request: HttpRequest, concern_id: int, data: ConcernReasonIn) -> Any:
     return _act(
         request, concern_id, lambda c, u: services.concern_release(concern=c, user=u, reason=data.reason)
     )
@@ -284,7 +284,7 @@ def approve(request: HttpRequest, concern_id: int) -> Any:
 
 
 @router.post("/{concern_id}/reject", response=ACT, summary="不予受理（政协办公室）")
-def reject(request: HttpRequest, concern_id: int, data: ReasonIn) -> Any:
+def reject(request: HttpRequest, concern_id: int, data: ConcernReasonIn) -> Any:
     return _act(
         request, concern_id, lambda c, u: services.concern_reject(concern=c, user=u, reason=data.reason)
     )

@@ -13,10 +13,6 @@ from ninja import Field, Schema
 from zhengxie.grassroots.models import Concern, ConcernEvent
 
 
-class ErrorOut(Schema):
-    detail: str
-
-
 class ConcernListOut(Schema):
     id: int
     number: str
@@ -155,7 +151,7 @@ class ResultIn(Schema):
     result: str = Field(max_length=6000)
 
 
-class ReasonIn(Schema):
+class ConcernReasonIn(Schema):
     reason: str = Field("", max_length=1000)
 
 

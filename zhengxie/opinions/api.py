@@ -17,16 +17,16 @@ from ninja.pagination import LimitOffsetPagination, paginate
 from zhengxie.accounts import access
 from zhengxie.accounts.models import Role, User
 from zhengxie.api.errors import error_status
+from zhengxie.api.schemas import ErrorOut
 from zhengxie.opinions import services, workflow
 from zhengxie.opinions.models import Forwarding, OpinionReport
 from zhengxie.opinions.queries import access_report, opinions_visible_to
 from zhengxie.opinions.schemas import (
     AdoptIn,
-    ErrorOut,
     ForwardIn,
     InstructIn,
-    MergeIn,
-    ReasonIn,
+    OpinionMergeIn,
+    OpinionReasonIn,
     ReportCreateIn,
     ReportListOut,
     ReportOut,
@@ -175,7 +175,7 @@ def submit(request: HttpRequest, report_id: int, data: VersionIn) -> Any:
 
 
 @router.post("/{report_id}/withdraw", response=ACT, summary="撤回")
-def withdraw(request: HttpRequest, report_id: int, data: ReasonIn) -> Any:
+def withdraw(request: HttpRequest, report_id: int, data: OpinionReasonIn) -> Any:
     return _act(
         request,
         report_id,
@@ -185,7 +185,7 @@ def withdraw(request: HttpRequest, report_id: int, data: ReasonIn) -> Any:
 
 
 @router.post("/{report_id}/archive", response=ACT, summary="存档不报送")
-def archive(request: HttpRequest, report_id: int, data: ReasonIn) -> Any:
+def archive(request: HttpRequest, report_id: int, data: OpinionReasonIn) -> Any:
     return _act(
         request,
         report_id,
@@ -200,7 +200,7 @@ def reopen(request: HttpRequest, report_id: int, data: VersionIn) -> Any:
 
 
 @router.post("/{report_id}/merge", response=ACT, summary="合并到另一条信息")
-def merge(request: HttpRequest, report_id: int, data: MergeIn) -> Any:
+def merge(request: HttpRequest, report_id: int, data: OpinionMergeIn) -> Any:
     def step(r: OpinionReport, user: User) -> Any:
         into = OpinionReport.objects.filter(pk=data.into_id, committee_id=r.committee_id).first()
         if into is None:

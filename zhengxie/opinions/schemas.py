@@ -4,12 +4,15 @@ created_by are never accepted (unknown fields are ignored); authors are honoured
 
 from __future__ import annotations
 
-from datetime import date, datetime
-from typing import Any
+from datetime import date
+from typing import Annotated, Any
 
 from ninja import Field, Schema
 
+from zhengxie.api.schemas import TransitionOut, choices_schema
 from zhengxie.opinions.models import Forwarding, InstructionLevel, OpinionReport
+
+ReportKind = Annotated[OpinionReport.Kind, choices_schema(OpinionReport.Kind, "ReportKind")]
 
 
 class ReportListOut(Schema):
@@ -80,14 +83,6 @@ class InstructionOut(Schema):
         return obj.get_level_display() if obj.level else ""
 
 
-class TransitionOut(Schema):
-    action: str
-    from_state: str
-    to_state: str
-    reason: str
-    at: datetime
-
-
 class ReportOut(ReportListOut):
     situation: str
     suggestion: str
@@ -130,7 +125,7 @@ class ReportCreateIn(Schema):
     title: str = Field(max_length=200)
     situation: str = Field(max_length=20000)
     suggestion: str = Field("", max_length=20000)
-    kind: OpinionReport.Kind = OpinionReport.Kind.OPINION
+    kind: ReportKind = OpinionReport.Kind.OPINION
     source_kind: OpinionReport.SourceKind = OpinionReport.SourceKind.MEMBER
     author_ids: list[int] = Field(
         default_factory=list, max_length=50, description="工作人员录入时的反映委员；委员只能以本人名义"
@@ -147,7 +142,7 @@ class ReportUpdateIn(Schema):
     title: str = Field(max_length=200)
     situation: str = Field(max_length=20000)
     suggestion: str = Field("", max_length=20000)
-    kind: OpinionReport.Kind | None = None
+    kind: ReportKind | None = None
     version: int | None = Field(None, description="打开时的版本号；已被他人修改时返回409")
 
 
@@ -155,11 +150,11 @@ class VersionIn(Schema):
     version: int | None = Field(None, description="打开时的版本号；已被他人处理时返回409")
 
 
-class ReasonIn(VersionIn):
+class OpinionReasonIn(VersionIn):
     reason: str = Field("", max_length=500)
 
 
-class MergeIn(VersionIn):
+class OpinionMergeIn(VersionIn):
     into_id: int
 
 
@@ -184,7 +179,3 @@ class InstructIn(Schema):
     instructed_on: date | None = None
     text: str = Field("", max_length=5000)
     forwarding_id: int | None = None
-
-
-class ErrorOut(Schema):
-    detail: str

@@ -16,6 +16,7 @@ from ninja.pagination import LimitOffsetPagination, paginate
 
 from zhengxie.accounts.models import User
 from zhengxie.api.errors import error_status
+from zhengxie.api.schemas import ErrorOut
 from zhengxie.org.models import HandlingUnit, Member, Session
 from zhengxie.proposals import services, workflow
 from zhengxie.proposals.models import Proposal
@@ -25,15 +26,14 @@ from zhengxie.proposals.schemas import (
     ContactIn,
     CosignerInviteIn,
     CosignIn,
-    ErrorOut,
     FileIn,
-    MergeIn,
     NotFileIn,
     ProposalCreateIn,
     ProposalListOut,
+    ProposalMergeIn,
     ProposalOut,
+    ProposalReasonIn,
     RateIn,
-    ReasonIn,
     ReplyIn,
     SubmitIn,
 )
@@ -184,7 +184,7 @@ def submit(request: HttpRequest, proposal_id: int, data: SubmitIn) -> Any:
 
 
 @router.post("/{proposal_id}/withdraw", response=ACT, summary="撤回")
-def withdraw(request: HttpRequest, proposal_id: int, data: ReasonIn) -> Any:
+def withdraw(request: HttpRequest, proposal_id: int, data: ProposalReasonIn) -> Any:
     return _act(
         request, proposal_id, lambda p, u: services.proposal_withdraw(proposal=p, user=u, reason=data.reason)
     )
@@ -209,7 +209,7 @@ def not_file(request: HttpRequest, proposal_id: int, data: NotFileIn) -> Any:
 
 
 @router.post("/{proposal_id}/merge", response=ACT, summary="并案")
-def merge(request: HttpRequest, proposal_id: int, data: MergeIn) -> Any:
+def merge(request: HttpRequest, proposal_id: int, data: ProposalMergeIn) -> Any:
     def step(p: Proposal, user: User) -> Any:
         into = access_proposal(user, data.into_id)
         return services.review_merge(proposal=p, user=user, into=into)
@@ -234,7 +234,7 @@ def assign(request: HttpRequest, proposal_id: int, data: AssignIn) -> Any:
 
 
 @router.post("/{proposal_id}/request_return", response=ACT, summary="承办单位申请退回")
-def request_return(request: HttpRequest, proposal_id: int, data: ReasonIn) -> Any:
+def request_return(request: HttpRequest, proposal_id: int, data: ProposalReasonIn) -> Any:
     return _act(
         request,
         proposal_id,

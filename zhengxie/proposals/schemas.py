@@ -4,11 +4,14 @@ handling unit of a reply and number are never accepted (unknown fields are ignor
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
+from typing import Annotated, Any
 
 from ninja import Field, Schema
 
+from zhengxie.api.schemas import TransitionOut, choices_schema
 from zhengxie.proposals.models import Category, Feedback, Proposal, Reply
+
+ProposalKind = Annotated[Proposal.Kind, choices_schema(Proposal.Kind, "ProposalKind")]
 
 
 class ProposalListOut(Schema):
@@ -105,14 +108,6 @@ class FeedbackOut(Schema):
     at: datetime
 
 
-class TransitionOut(Schema):
-    action: str
-    from_state: str
-    to_state: str
-    reason: str
-    at: datetime
-
-
 class ProposalOut(ProposalListOut):
     background: str
     suggestions: str
@@ -166,7 +161,7 @@ class ProposalCreateIn(Schema):
     background: str = Field(max_length=20000)
     suggestions: str = Field(max_length=20000)
     category: Category = Category.OTHER
-    kind: Proposal.Kind = Proposal.Kind.INDIVIDUAL
+    kind: ProposalKind = Proposal.Kind.INDIVIDUAL
     party_id: int | None = Field(None, description="集体提案：以本人所在党派团体名义（三者择一）")
     sector_id: int | None = Field(None, description="集体提案：以本人所在界别名义（三者择一）")
     special_committee_id: int | None = Field(
@@ -182,7 +177,7 @@ class SubmitIn(Schema):
     client_token: str = Field("", max_length=64, description="重复提交时携带相同的值，只生成一个提案号")
 
 
-class ReasonIn(Schema):
+class ProposalReasonIn(Schema):
     reason: str = Field("", max_length=500)
 
 
@@ -195,7 +190,7 @@ class NotFileIn(Schema):
     conversion: Proposal.Conversion = Proposal.Conversion.NONE
 
 
-class MergeIn(Schema):
+class ProposalMergeIn(Schema):
     into_id: int
 
 
@@ -224,7 +219,3 @@ class RateIn(Schema):
 
 class CosignIn(Schema):
     confirm: bool
-
-
-class ErrorOut(Schema):
-    detail: str

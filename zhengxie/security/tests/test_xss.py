@@ -429,7 +429,6 @@ def test_no_page_renders_a_payload_that_could_run(crawl):
     assert not problems, "\n".join(sorted(set(problems))[:80])
 
 
-@pytest.mark.xfail(strict=True, reason="needs 'ninja' in INSTALLED_APPS (config/settings.py)")
 def test_api_docs_page_has_no_inline_script(crawl):
     pages = [p for p in crawl.html() if p.url == NINJA_DOCS]
     assert pages

@@ -55,3 +55,35 @@ class Suggestion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} #{self.pk}"
+
+
+class SearchDocument(models.Model):
+    """One searchable record (a proposal, a reply, an opinion report, a consultation outcome, a concern),
+    denormalised so that one index query applies the words, the filters and the reader's rights together.
+
+    `tokens` holds the record's character bigrams, its title's bigrams marked '^', and '#' tokens for the
+    filters and for who may read it (zhengxie.textindex.search builds them). PostgreSQL indexes them with a GIN
+    index over a tsvector expression, SQLite with an FTS5 table kept in step by triggers (migration 0002).
+    Rows are written with bulk statements only: the index is derived data, not audited history.
+    """
+
+    kind = models.CharField("类型", max_length=10)
+    object_id = models.BigIntegerField()
+    # The page the hit opens: the proposal of a reply, the consultation of an outcome, else object_id.
+    target_id = models.BigIntegerField()
+    committee = models.ForeignKey(Committee, on_delete=models.CASCADE, related_name="+")
+    year = models.PositiveSmallIntegerField("年度")
+    state = models.CharField("状态", max_length=20, blank=True)
+    title = models.CharField("标题", max_length=300)
+    body = models.TextField("正文", blank=True)
+    tokens = models.TextField(blank=True)
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = verbose_name_plural = "检索文档"
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "object_id"], name="textidx_doc_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title

@@ -29,6 +29,7 @@ from zhengxie.proposals.models import (
     Proposal,
     State,
 )
+from zhengxie.textindex import similar
 
 PAGE_SIZE = 20
 ACTION_LABELS = {m.action: m.label for m in reversed(workflow.TRANSITIONS)}
@@ -97,6 +98,12 @@ def proposal_create(request: HttpRequest) -> HttpResponse:
             except workflow.TransitionError as exc:
                 messages.error(request, str(exc))
             else:
+                # The similar proposals shown while drafting (if any) were seen and passed over: logged.
+                similar.record_draft_saved(
+                    user=request.user,  # type: ignore[arg-type]
+                    log_id=request.POST.get("similar_log"),
+                    proposal=proposal,
+                )
                 messages.success(request, "草稿已保存，确认无误后请提交")
                 return redirect("proposals:detail", proposal_id=proposal.pk)
         else:

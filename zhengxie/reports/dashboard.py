@@ -454,6 +454,43 @@ def _proposal_tables(ids: list[int], year: int, totals: dict[str, Any]) -> list[
     ]
 
 
+def _topics_table(committee: Committee, year: int, include_children: bool) -> Table:
+    """热点议题 as the background task stored them (zhengxie.textindex.topics): no clustering on a page view."""
+    from zhengxie.textindex import topics
+
+    stored = topics.load(committee.pk, year, include_children)
+    rows = [
+        Row(
+            [
+                t["label"],
+                "、".join(t["keywords"]),
+                len(t["proposals"]),
+                len(t["opinions"]),
+                len(t["concerns"]),
+            ]
+        )
+        for t in (stored or {}).get("topics", [])[: topics.TOPICS_SHOWN]
+    ]
+    when = (
+        f"，计算于{stored['computed_at'][:10]}" if stored else "；尚未计算（后台任务，命令 compute_topics）"
+    )
+    return Table(
+        "proposals.topics",
+        "热点议题",
+        "proposals",
+        [
+            Column("议题", "text"),
+            Column("关键词", "text"),
+            Column("提案"),
+            Column("社情民意"),
+            Column("群众诉求"),
+        ],
+        rows,
+        {"type": "hbar", "label": 0, "values": [2, 3, 4], "limit": topics.TOPICS_SHOWN},
+        f"由提案、社情民意信息和群众诉求的文字自动聚类归纳（机器归纳，仅供参考）{when}。",
+    )
+
+
 def _unit_table(
     ids: list[int], year: int, root: Committee, names: dict[int, str]
 ) -> tuple[Table, tuple[int, int]]:
@@ -1033,6 +1070,7 @@ def dashboard(committee: Committee, year: int, include_children: bool = False) -
         _rates_table(this, on_time),
         _yoy_table(this, last, year),
         *_proposal_tables(ids, year, this),
+        _topics_table(committee, year, include_children),
         units,
         *_opinion_tables(this, _merge(detail["levels"], ids)),
         *_consultation_tables(this, _merge(detail["forms"], ids), _merge(detail["outcome_states"], ids)),

@@ -4,12 +4,25 @@ Each part keeps its views in its own module (views_search, views_similar, views_
 its own list below, so the parts can grow independently.
 """
 
-from django.urls import path  # noqa: F401  (used by the lists below)
+from django.urls import path
 
 app_name = "textindex"
 
 search_urls: list = []
-similar_urls: list = []
+from zhengxie.textindex import views_similar  # noqa: E402
+
+similar_urls: list = [
+    path("similar/draft/", views_similar.similar_draft, name="similar_draft"),
+    path("similar/<int:proposal_id>/cosign/", views_similar.similar_cosign, name="similar_cosign"),
+    path(
+        "similar/<int:proposal_id>/duplicates/", views_similar.similar_duplicates, name="similar_duplicates"
+    ),
+    path("similar/<int:proposal_id>/merge/<int:into_id>/", views_similar.similar_merge, name="similar_merge"),
+    path("similar/<int:proposal_id>/dismiss/", views_similar.similar_dismiss, name="similar_dismiss"),
+    path("groups/", views_similar.similar_groups, name="similar_groups"),
+    path("topics/", views_similar.topics_page, name="topics"),
+    path("topics/refresh/", views_similar.topics_refresh, name="topics_refresh"),
+]
 routing_urls: list = []
 
 urlpatterns = [*search_urls, *similar_urls, *routing_urls]

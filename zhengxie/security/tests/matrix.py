@@ -1288,6 +1288,80 @@ add(
     )
 )
 
+# textindex, similar proposals and hot topics (views_similar): the drafting panel is a member's (no data
+# change needed: it only logs what it showed); co-signing from it confirms the member's own invitation;
+# duplicates, merging and issue groups are the office's; hot topics are statistics.
+add(
+    Case(
+        "textindex:similar_draft",
+        "POST",
+        allow=fs("member", "other"),
+        verify=fs(),
+        data={
+            "title": "关于老旧小区加装电梯的建议",
+            "background": "老年人上下楼困难。",
+            "suggestions": "简化审批。",
+        },
+    )
+)
+add(
+    Case(
+        "textindex:similar_cosign",
+        "POST",
+        allow=fs("member"),
+        see=PROPOSALS["p_invite"],
+        target="p_invite",
+        kwargs=pk("p_invite", "proposal_id"),
+    )
+)
+for name in ("p_submitted", "p_sib"):
+    add(
+        Case(
+            "textindex:similar_duplicates",
+            allow=PROPOSALS[name] & OFFICES,
+            see=PROPOSALS[name],
+            target=name,
+            kwargs=pk(name, "proposal_id"),
+        )
+    )
+for method in ("GET", "POST"):
+    add(
+        Case(
+            "textindex:similar_merge",
+            method,
+            allow=fs("office"),
+            see=PROPOSALS["p_submitted"],
+            target="p_submitted",
+            kwargs=lambda s: {"proposal_id": s.pk("p_submitted"), "into_id": s.pk("p_cos")},
+        )
+    )
+add(
+    Case(
+        "textindex:similar_dismiss",
+        "POST",
+        allow=fs("office"),
+        verify=fs(),  # nothing to dismiss until the panel has been shown
+        see=PROPOSALS["p_submitted"],
+        target="p_submitted",
+        kwargs=pk("p_submitted", "proposal_id"),
+    )
+)
+add(Case("textindex:similar_groups", allow=fs("office"), see=fs("office"), query=city, label="city"))
+add(Case("textindex:similar_groups", allow=OFFICES, label="own"))
+add(Case("textindex:topics", allow=_STATS_CITY, see=_STATS_CITY, query=city, stats=True, label="city"))
+add(
+    Case(
+        "textindex:topics_refresh",
+        "POST",
+        allow=fs("office"),
+        verify=fs(),  # the task writes a file, not a table
+        see=_STATS_CITY,
+        query=city,
+        stats=True,
+        label="city",
+    )
+)
+
 
 # ------------------------------------------------------------------------------ who tries what
 # A route that opens a record looks it up for everybody the same way (one access function), so every

@@ -10,3 +10,4 @@ class TextIndexConfig(AppConfig):
         from zhengxie.accounts import audit
 
         audit.register_app(self.label)
+        import zhengxie.textindex.search_sync  # noqa: F401  (connects the search index's signals)

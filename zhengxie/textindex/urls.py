@@ -8,7 +8,9 @@ from django.urls import path
 
 app_name = "textindex"
 
-search_urls: list = []
+from zhengxie.textindex import views_search  # noqa: E402
+
+search_urls: list = [path("search/", views_search.search_page, name="search")]
 from zhengxie.textindex import views_similar  # noqa: E402
 
 similar_urls: list = [

@@ -1481,3 +1481,26 @@ CASES += [
         label="sibling",
     ),
 ]
+
+# textindex search (views_search): everyone logged in may search; whatever the words or filters, no row
+# outside the reader's reach (each query matches one tag, so a foreign row would show its tag).
+add(Case("textindex:search", allow=LOGGED_IN))
+CASES += [
+    Case(
+        "textindex:search",
+        allow=LOGGED_IN,
+        users=SEARCHERS,
+        query=lambda s, q=q: {"q": q},
+        label=f"search {q}",
+    )
+    for q in ("CITY", "SIB", "PROV", "CNTY", "DRAFT", "OTHER", "MINE")
+]
+CASES.append(
+    Case(
+        "textindex:search",
+        allow=LOGGED_IN,
+        users=SEARCHERS,
+        query=lambda s: {"q": "SIB", "committee": s.committees["sibling"].pk},
+        label="search sibling",
+    )
+)

@@ -137,7 +137,8 @@ def issue_groups(committee_id: int, year: int) -> list[IssueGroup]:
 
     proposals = figures.received_proposals([committee_id], year)
     stamp = proposals.aggregate(n=Count("id"), m=Max("updated_at"))
-    key = f"textindex:groups:{VERSION}:{committee_id}:{year}:{stamp['n']}:{stamp['m']}"
+    changed = stamp["m"].timestamp() if stamp["m"] else 0
+    key = f"textindex:groups:{VERSION}:{committee_id}:{year}:{stamp['n']}:{changed}"
     cached = cache.get(key)
     if cached is not None:
         return [IssueGroup(**g) for g in cached]

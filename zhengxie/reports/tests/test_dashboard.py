@@ -70,6 +70,7 @@ def test_tables_of_a_known_year(world):
         "proposals.by_category",
         "proposals.by_sector",
         "proposals.by_party",
+        "proposals.topics",  # 热点议题 (textindex.topics)
         "proposals.by_unit",
         "opinions.summary",
         "opinions.instructions_by_level",
@@ -420,7 +421,7 @@ def test_excel_export(world, client):
     assert "attachment" in response["Content-Disposition"]
     book = load_workbook(io.BytesIO(response.content))
     tables = dashboard_tables(world.city, YEAR, include_children=True)
-    assert len(book.sheetnames) == len(tables) == 15
+    assert len(book.sheetnames) == len(tables) == 16
     assert book.sheetnames[2] == "提案按办理状态统计"
     sheet = book["提案按办理状态统计"]
     assert sheet["A1"].value == f"江门市政协{YEAR}年度提案按办理状态统计（含下级合计）"

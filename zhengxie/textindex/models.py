@@ -87,3 +87,26 @@ class SearchDocument(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class CategoryUnitRule(models.Model):
+    """An office's own row of the category -> unit table used for routing suggestions while its committee
+    has too little assignment history (routing.DEFAULT_RULES otherwise). Units of a category are tried in
+    `position` order; the keywords found in a proposal move a unit up."""
+
+    committee = models.ForeignKey(Committee, on_delete=models.CASCADE, related_name="+")
+    category = models.CharField("提案类别", max_length=10)
+    unit = models.ForeignKey(
+        "org.HandlingUnit", verbose_name="承办单位", on_delete=models.CASCADE, related_name="+"
+    )
+    keywords = models.CharField("关键词（空格分隔）", max_length=500, blank=True)
+    position = models.PositiveSmallIntegerField("顺序", default=0)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "类别与承办单位对照"
+        constraints = [
+            models.UniqueConstraint(fields=["committee", "category", "unit"], name="textidx_rule_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.category} → {self.unit}"

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import io
+
 import pytest
+from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
 
@@ -372,3 +375,14 @@ def test_topic_refresh_is_the_offices(
     with django_capture_on_commit_callbacks(execute=True):
         assert with_office.post(url, {"committee": world.city.pk, "year": 2026}).status_code == 302
     assert topics.load(world.city.pk, 2026) is not None
+
+
+def test_compute_topics_command_covers_the_committees_with_work_and_those_above(
+    world, grouped, settings, tmp_path
+) -> None:  # type: ignore[no-untyped-def]
+    settings.MEDIA_ROOT = tmp_path
+    call_command("compute_topics", "--year", "2026", stdout=io.StringIO())
+    assert len(topics.load(world.city.pk, 2026)["topics"]) == 2  # type: ignore[index]
+    assert len(topics.load(world.province.pk, 2026, include_children=True)["topics"]) == 2  # type: ignore[index]
+    assert topics.load(world.province.pk, 2026) is None  # nothing of its own
+    assert topics.load(world.sibling.pk, 2026, include_children=True) is None

@@ -49,6 +49,12 @@ bench: setup
 bench-report: setup
 	$(DEV_ENV) $(PY) bench/annual_report.py
 
+# Full-text search on PostgreSQL with 1,000,000 generated documents against ILIKE (BENCH_TEXT_N; BENCH_REUSE=1
+# keeps the data); writes its section of bench/TEXT.md.
+.PHONY: bench-search
+bench-search: setup
+	$(DEV_ENV) $(PY) bench/text_search.py
+
 # Production-style serving: gunicorn, static files collected and served by whitenoise.
 serve-prod: setup
 	$(PY) manage.py collectstatic --no-input -v0

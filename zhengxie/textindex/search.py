@@ -36,6 +36,8 @@ from zhengxie.textindex.models import SearchDocument
 
 CAP = 1000  # hits ranked per query; more are counted as "more than CAP"
 TITLE_CAP = 200
+# Reading the text of more candidates than this to count occurrences costs more than it tells.
+OCCURRENCE_CAP = 300
 MAX_QUERY = 50
 MAX_TERMS = 5
 SNIPPET_CHARS = 90
@@ -524,43 +526,64 @@ def _match(words: Sequence[str], readers: Iterable[str], filters: Sequence[str])
     return and_.join(parts)
 
 
-def _candidates(match: str, verify: str, params: list[str], limit: int) -> list[int]:
+def _candidates(match: str, verify: str, params: list[str], limit: int | None) -> list[int]:
     table = SearchDocument._meta.db_table
     if connection.vendor == "postgresql":
         sql = (
             f"SELECT d.id FROM {table} d WHERE array_to_tsvector(string_to_array(d.tokens, ' ')) "  # noqa: S608
-            f"@@ %s::tsquery{verify} LIMIT %s"
+            f"@@ %s::tsquery{verify}"
         )
     else:
         sql = (
             f"SELECT d.id FROM textindex_fts f JOIN {table} d ON d.id = f.rowid "  # noqa: S608
-            f"WHERE textindex_fts MATCH %s{verify} LIMIT %s"
+            f"WHERE textindex_fts MATCH %s{verify}"
         )
+    args: list[object] = [match, *params]
+    if limit is not None:
+        sql += " LIMIT %s"
+        args.append(limit)
     with connection.cursor() as cursor:
-        cursor.execute(sql, [match, *params, limit])
+        cursor.execute(sql, args)
         return [row[0] for row in cursor.fetchall()]
 
 
+def matching_ids(
+    readers: set[str], text: str, filters: Filters | None = None, *, limit: int | None = CAP + 1
+) -> list[int]:
+    """Ids of the documents the index finds for `text` (unranked, at most `limit`; None: all of them)."""
+    query = parse(text)
+    if not readers:
+        return []
+    words = sorted({g for term in query.terms for g in bigrams(term)})
+    verify, params = _verify(query.terms, title_only=False)
+    return _candidates(_match(words, readers, (filters or Filters()).tokens()), verify, params, limit)
+
+
 def _rank(ids: Sequence[int], title_ids: set[int], query: Query) -> list[int]:
-    """Title hits first; then the whole query as typed; then how often the terms occur; then the newest."""
+    """Title hits first; then the whole query as typed in the title; then, for a set small enough to read
+    (OCCURRENCE_CAP), how often the terms occur in the text; then the newest."""
     if not ids:
         return []
     table = SearchDocument._meta.db_table
-    occurrences = " + ".join(
-        "(length(d.body) - length(replace(lower(d.body), %s, ''))) / %s" for _ in query.terms
-    )
-    params: list[object] = []
-    for term in query.terms:
-        params += [term, len(term)]
-    marks = ", ".join(["%s"] * len(ids))
-    phrase_op = "ILIKE" if connection.vendor == "postgresql" else "LIKE"
-    escape_clause = "" if connection.vendor == "postgresql" else " ESCAPE '\\'"
+    params: list[object] = [_like(query.phrase)]
+    occurrences = "0"
+    if len(ids) <= OCCURRENCE_CAP:
+        occurrences = " + ".join(
+            "(length(d.body) - length(replace(lower(d.body), %s, ''))) / %s" for _ in query.terms
+        )
+        for term in query.terms:
+            params += [term, len(term)]
+    if connection.vendor == "postgresql":
+        phrase, where, id_params = "d.title ILIKE %s", "d.id = ANY(%s)", [list(ids)]
+    else:
+        marks = ", ".join(["%s"] * len(ids))
+        phrase, where, id_params = "d.title LIKE %s ESCAPE '\\'", f"d.id IN ({marks})", list(ids)
     sql = (
-        f"SELECT d.id, d.year, CASE WHEN d.title {phrase_op} %s{escape_clause} THEN 1 ELSE 0 END, "  # noqa: S608
-        f"{occurrences} FROM {table} d WHERE d.id IN ({marks})"
+        f"SELECT d.id, d.year, CASE WHEN {phrase} THEN 1 ELSE 0 END, {occurrences} "  # noqa: S608
+        f"FROM {table} d WHERE {where}"
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql, [_like(query.phrase), *params, *ids])
+        cursor.execute(sql, [*params, *id_params])
         rows = cursor.fetchall()
     rows.sort(key=lambda r: (r[0] in title_ids, r[2], min(int(r[3] or 0), 20), r[1], r[0]), reverse=True)
     return [r[0] for r in rows]
@@ -583,8 +606,7 @@ def search(readers: set[str], text: str, filters: Filters | None = None) -> Resu
         title_ids = _candidates(
             _match(["^" + w for w in words], readers, filter_tokens), verify_title, title_params, TITLE_CAP
         )
-        verify_all, all_params = _verify(query.terms, title_only=False)
-        all_ids = _candidates(_match(words, readers, filter_tokens), verify_all, all_params, CAP + 1)
+        all_ids = matching_ids(readers, text, filters, limit=CAP + 1)
         more = len(all_ids) > CAP
         candidates = list(dict.fromkeys(title_ids + all_ids[:CAP]))[: CAP + len(title_ids)]
         ranked = _rank(candidates, set(title_ids), query)

@@ -7,6 +7,7 @@ from zhengxie.org.models import Session
 from zhengxie.proposals.models import Proposal, State
 from zhengxie.proposals.tests.conftest import pw  # noqa: F401
 from zhengxie.testing.factories import DEFAULT_PASSWORD
+from zhengxie.textindex import dedup
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -16,6 +17,8 @@ def test_similar_panel_appears_while_the_member_types(live_server, pw, phone, sh
     earlier = pw.bring_to(State.CLOSED)
     year_2023 = Session.objects.create(committee=pw.world.city, term=pw.session.term, number=1, year=2023)
     Proposal.objects.filter(pk=earlier.pk).update(session=year_2023)
+
+    dedup.rebuild()  # the index as the database now stands (rebuild_dedup_index in a deployment)
 
     base = live_server.url
     auth.login(phone, base, "member1", DEFAULT_PASSWORD)

@@ -13,11 +13,12 @@ from django.db.models import Prefetch
 from django.http import Http404, HttpRequest
 from ninja import Router
 from ninja.errors import HttpError
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
 from zhengxie.accounts import access
 from zhengxie.accounts.models import User
 from zhengxie.api.errors import error_status
+from zhengxie.api.pagination import Pagination
 from zhengxie.api.schemas import ErrorOut
 from zhengxie.consultations import queries, services, workflow
 from zhengxie.consultations.models import Consultation, Outcome, OutcomeProgress
@@ -63,7 +64,7 @@ def _with_actions(
 
 
 @router.get("", response=list[ConsultationListOut], summary="协商活动列表（本人可见）")
-@paginate(LimitOffsetPagination)
+@paginate(Pagination)
 def consultation_list(
     request: HttpRequest,
     year: int | None = None,
@@ -87,8 +88,10 @@ def consultation_list(
     return queries.with_outcome_counts(rows).order_by("-held_on", "-id")
 
 
-@router.get("/outcomes", response=list[OutcomeOut], summary="本单位承办的协商成果（超期在前）")
-@paginate(LimitOffsetPagination)
+@router.get(
+    "/outcomes", response={200: list[OutcomeOut], 404: ErrorOut}, summary="本单位承办的协商成果（超期在前）"
+)
+@paginate(Pagination)
 def unit_outcome_list(request: HttpRequest) -> Any:
     user = _user(request)
     if not access.unit_ids_of(user):
@@ -97,7 +100,7 @@ def unit_outcome_list(request: HttpRequest) -> Any:
 
 
 @router.get("/plans", response=list[PlanListOut], summary="年度协商计划列表")
-@paginate(LimitOffsetPagination)
+@paginate(Pagination)
 def plan_list(request: HttpRequest, year: int | None = None) -> Any:
     plans = queries.plans_visible_to(_user(request))
     if year is not None:

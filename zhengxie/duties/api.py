@@ -10,11 +10,12 @@ from django.http import Http404, HttpRequest
 from django.utils import timezone
 from ninja import Router, Status
 from ninja.errors import HttpError
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
 from zhengxie.accounts import access
 from zhengxie.accounts.models import User
 from zhengxie.api.errors import error_status
+from zhengxie.api.pagination import Pagination
 from zhengxie.api.schemas import ErrorOut
 from zhengxie.duties import forms, queries, services
 from zhengxie.duties.models import Contest, DutyKind, DutyRecord, Evaluation, EvaluationPoint
@@ -85,7 +86,11 @@ def _contest_out(contest: Contest) -> ContestOut:
     )
 
 
-@router.get("/me", response={200: MyFileOut, 404: ErrorOut}, summary="我的履职档案（记录、得分、排名、异议）")
+@router.get(
+    "/me",
+    response={200: MyFileOut, 400: ErrorOut, 404: ErrorOut},
+    summary="我的履职档案（记录、得分、排名、异议）",
+)
 def my_file(request: HttpRequest, year: int | None = None) -> Any:
     user = _user(request)
     member = own_member(user)
@@ -122,7 +127,7 @@ def my_file(request: HttpRequest, year: int | None = None) -> Any:
 
 
 @router.get("/rankings", response={200: list[RankingOut], 400: ErrorOut, 404: ErrorOut}, summary="考评排名")
-@paginate(LimitOffsetPagination)
+@paginate(Pagination)
 def rankings(
     request: HttpRequest,
     committee: int | None = None,

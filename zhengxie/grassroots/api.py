@@ -19,11 +19,12 @@ from django.http import HttpRequest, JsonResponse
 from ninja import Router, Status
 from ninja.decorators import decorate_view
 from ninja.errors import HttpError
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
 from zhengxie.accounts import access
 from zhengxie.accounts.models import Role, User
 from zhengxie.api.errors import error_status
+from zhengxie.api.pagination import Pagination
 from zhengxie.api.schemas import ErrorOut
 from zhengxie.grassroots import forms, queries, services, workflow
 from zhengxie.grassroots.models import Concern, ConcernState
@@ -169,7 +170,7 @@ def public_lookup(request: HttpRequest, number: str = "") -> Any:
 
 
 @router.get("", response=list[ConcernListOut], summary="群众诉求列表（本人可见，不含反映人信息）")
-@paginate(LimitOffsetPagination)
+@paginate(Pagination)
 def concern_list(
     request: HttpRequest,
     state: str | None = None,

@@ -12,11 +12,12 @@ from django.db.models import prefetch_related_objects
 from django.http import Http404, HttpRequest
 from ninja import Router, Status
 from ninja.errors import HttpError
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
 from zhengxie.accounts import access
 from zhengxie.accounts.models import Role, User
 from zhengxie.api.errors import error_status
+from zhengxie.api.pagination import Pagination
 from zhengxie.api.schemas import ErrorOut
 from zhengxie.opinions import services, workflow
 from zhengxie.opinions.models import Forwarding, OpinionReport
@@ -80,7 +81,7 @@ def _act(
 
 
 @router.get("", response=list[ReportListOut], summary="社情民意列表（本人可见）")
-@paginate(LimitOffsetPagination)
+@paginate(Pagination)
 def report_list(
     request: HttpRequest,
     state: str | None = None,

@@ -12,10 +12,11 @@ from django.db.models import prefetch_related_objects
 from django.http import Http404, HttpRequest
 from ninja import Router, Status
 from ninja.errors import HttpError
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
 from zhengxie.accounts.models import User
 from zhengxie.api.errors import error_status
+from zhengxie.api.pagination import Pagination
 from zhengxie.api.schemas import ErrorOut
 from zhengxie.org.models import HandlingUnit, Member, Session
 from zhengxie.proposals import services, workflow
@@ -94,7 +95,7 @@ def _units(proposal: Proposal, ids: list[int]) -> list[HandlingUnit]:
 
 
 @router.get("", response=list[ProposalListOut], summary="提案列表（本人可见）")
-@paginate(LimitOffsetPagination)
+@paginate(Pagination)
 def proposal_list(
     request: HttpRequest,
     state: str | None = None,

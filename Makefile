@@ -5,7 +5,7 @@ PIP := $(VENV)/bin/pip
 HOST ?= 127.0.0.1:8000
 DEV_ENV := DEBUG=true HTTPS=false
 
-.PHONY: run test setup setup-test lint migrations-check bench bench-report serve-prod worker clean
+.PHONY: run test setup setup-test lint migrations-check bench bench-report bench-load serve-prod worker clean
 
 $(VENV)/bin/python:
 	python3 -m venv $(VENV)
@@ -54,6 +54,12 @@ bench-report: setup
 .PHONY: bench-search
 bench-search: setup
 	$(DEV_ENV) $(PY) bench/text_search.py
+
+# A plenary session under load (issue 8): 500 members on gunicorn + PostgreSQL for 10 minutes, then a step load;
+# results in bench/LOAD.md. Needs a PostgreSQL server (BENCH_PG_URL or DATABASE_URL, else 127.0.0.1:5432).
+bench-load: setup
+	$(PIP) install -q -e ".[test,load]"
+	$(PY) bench/plenary_load.py
 
 # Production-style serving: gunicorn, static files collected and served by whitenoise.
 serve-prod: setup

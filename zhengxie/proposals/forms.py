@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from django import forms
+from django.forms.utils import flatatt
+from django.utils.html import format_html, format_html_join
 
 from zhengxie.org.models import HandlingUnit, Member
 from zhengxie.proposals.models import Category, Feedback, Proposal, Reply
@@ -21,6 +23,30 @@ def _text(label: str, limit: int, *, required: bool = True, textarea: bool = Fal
             "max_length": f"{label}不能超过{limit}字",
         },
     )
+
+
+class MemberSelectMultiple(forms.SelectMultiple):
+    """The same <select multiple> as Django's, written in Python: the co-signer list has an option per
+    member of the committee, and one option template rendered per member cost more than the rest of the
+    drafting page together."""
+
+    def render(self, name, value, attrs=None, renderer=None):  # type: ignore[no-untyped-def]
+        chosen = {str(v) for v in (value or [])}
+        options = format_html_join(
+            "",
+            '<option value="{}"{}>{}</option>',
+            (
+                (str(pk), " selected" if str(pk) in chosen else "", label)
+                for pk, label in self.choices
+                if str(pk) != ""
+            ),
+        )
+        return format_html(
+            '<select name="{}"{} multiple>{}</select>',
+            name,
+            flatatt(self.build_attrs(self.attrs, attrs)),
+            options,
+        )
 
 
 class ProposalForm(forms.Form):
@@ -49,15 +75,20 @@ class ProposalForm(forms.Form):
         label="邀请联名委员",
         queryset=Member.objects.none(),
         required=False,
+        widget=MemberSelectMultiple,
         help_text="可多选；只能邀请本政协委员",
         error_messages={"invalid_choice": "只能邀请本政协委员", "invalid_pk_value": "只能邀请本政协委员"},
     )
 
     def __init__(self, *args, author: Member, **kwargs) -> None:  # type: ignore[no-untyped-def]
         super().__init__(*args, **kwargs)
+        # Every member of the committee is a choice (hundreds): load only what the list and the invitation
+        # use, not the encrypted mobile and ID number, whose decryption made this the slowest page of a
+        # plenary session (bench/LOAD.md).
         self.fields["cosigners"].queryset = (  # type: ignore[attr-defined]
             Member.objects.filter(committee_id=author.committee_id, status=Member.Status.ACTIVE)
             .exclude(pk=author.pk)
+            .only("id", "name", "committee_id", "user_id")
             .order_by("name", "id")
         )
         self.fields["proposer"].choices = [("", "——"), *proposer_choices(author)]  # type: ignore[attr-defined]

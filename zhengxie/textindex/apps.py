@@ -11,3 +11,4 @@ class TextIndexConfig(AppConfig):
 
         audit.register_app(self.label)
         import zhengxie.textindex.search_sync  # noqa: F401  (connects the search index's signals)
+        from zhengxie.textindex import sync_dedup  # noqa: F401  (keeps the duplicate index in step with proposals)

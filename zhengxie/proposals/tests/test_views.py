@@ -261,17 +261,24 @@ def test_create_overlong_title_rejected_with_chinese_message(pw, client):
     assert Proposal.objects.count() == 0
 
 
-def test_create_10mb_title_rejected_and_nothing_created(pw, client):
+@pytest.mark.parametrize(
+    "chars, status",
+    [
+        (2 * 1024 * 1024, 400),  # 6 MB of form data: over DATA_UPLOAD_MAX_MEMORY_SIZE
+        (10 * 1024 * 1024, 413),  # 30 MB: over REQUEST_MAX_BYTES, refused before the body is read
+    ],
+)
+def test_create_huge_title_rejected_and_nothing_created(pw, client, chars, status):
     response = as_user(client, pw.world.member_user).post(
         reverse("proposals:create"),
         {
-            "title": "长" * (10 * 1024 * 1024),
+            "title": "长" * chars,
             "background": "案据",
             "suggestions": "建议",
             "category": "other",
         },
     )
-    assert response.status_code == 400
+    assert response.status_code == status
     assert Proposal.objects.count() == 0
 
 

@@ -10,8 +10,8 @@
 3. locust, headless: BENCH_LOAD_USERS (500) members for BENCH_LOAD_SECONDS (600) after they have all
    logged in (spawned at BENCH_LOAD_SPAWN_RATE a second), 70% reading, 20% drafting, 10% submitting,
    5-15 s apart (bench/plenary_locustfile.py says what each does).
-4. A step-load run: BENCH_LOAD_STEPS users (default 100,250,400,550,700), each held BENCH_LOAD_STEP_SECONDS
-   (120), to find where read p95 turns up.
+4. A step-load run: BENCH_LOAD_STEPS users (default 100,300,500,700), each held BENCH_LOAD_STEP_SECONDS
+   (100), to find where read p95 turns up.
 5. Counts rows: proposals created in each run must equal the drafts the server acknowledged, submitted
    ones the acknowledged submissions, with no partial record (number, transition, audit row, text).
 6. Prints the table and writes bench/LOAD.md (BENCH_LOAD_REPORT=0 leaves it alone).
@@ -74,8 +74,8 @@ class Config:
     seconds: int = field(default_factory=lambda: env_int("BENCH_LOAD_SECONDS", 600))
     spawn_rate: float = field(default_factory=lambda: float(os.environ.get("BENCH_LOAD_SPAWN_RATE") or 4))
     workers: int = field(default_factory=lambda: env_int("BENCH_LOAD_WORKERS", 2 * (os.cpu_count() or 1) + 1))
-    steps: list[int] = field(default_factory=lambda: env_list("BENCH_LOAD_STEPS", "100,250,400,550,700"))
-    step_seconds: int = field(default_factory=lambda: env_int("BENCH_LOAD_STEP_SECONDS", 120))
+    steps: list[int] = field(default_factory=lambda: env_list("BENCH_LOAD_STEPS", "100,300,500,700"))
+    step_seconds: int = field(default_factory=lambda: env_int("BENCH_LOAD_STEP_SECONDS", 100))
     wait: str = field(default_factory=lambda: os.environ.get("BENCH_LOAD_WAIT") or "5,15")
     typing: str = field(default_factory=lambda: os.environ.get("BENCH_LOAD_TYPING") or "10,30")
     phases: list[str] = field(
@@ -402,6 +402,38 @@ class Server:
             _kill_group(proc)
 
 
+TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(pid: int, *, with_children: bool = False) -> float:
+    """User + system CPU of a process (and of its reaped children), from /proc."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    used = int(fields[11]) + int(fields[12])
+    if with_children:
+        used += int(fields[13]) + int(fields[14])
+    return used / TICKS
+
+
+def server_cpu(server: Server, db_url: str) -> dict[str, float]:
+    """CPU used so far by gunicorn (master, workers), the task worker and the scratch database's
+    PostgreSQL backends: what the requests cost whatever else the machine is doing."""
+    from zhengxie.reliability.harness import children
+
+    master = server.procs[0].pid
+    web = cpu_seconds(master, with_children=True) + sum(cpu_seconds(p) for p in children(master))
+    worker = cpu_seconds(server.procs[1].pid, with_children=True)
+    name = db_url.rsplit("/", 1)[1]
+    with sql_connect(with_database(db_url.rsplit("/", 1)[0], "postgres")) as conn:
+        pids = [
+            r[0]
+            for r in conn.execute("SELECT pid FROM pg_stat_activity WHERE datname = %s", [name]).fetchall()
+        ]
+    return {"web": web, "worker": worker, "db": sum(cpu_seconds(p) for p in pids)}
+
+
 def run_locust(
     cfg: Config, server: Server, accounts: Path, name: str, *, users: int, seconds: float, steps: bool
 ) -> dict[str, object]:
@@ -435,6 +467,7 @@ def run_locust(
         args += ["--users", str(users), "--spawn-rate", str(cfg.spawn_rate), "--run-time", f"{int(seconds)}s"]
     started = time.time()
     load_before = os.getloadavg()
+    cpu_before = server_cpu(server, server.env["DATABASE_URL"])
     log(
         f"locust {name}: "
         + (f"steps {cfg.steps} x {cfg.step_seconds}s" if steps else f"{users} users, {seconds:.0f}s")
@@ -447,7 +480,14 @@ def run_locust(
             f"locust wrote no samples (exit {done.returncode}): {(VAR / f'{name}.log').read_text()[-3000:]}"
         )
     data = json.loads(out.read_text())
-    data.update(started=started, ended=time.time(), load_before=load_before, load_after=os.getloadavg())
+    cpu_after = server_cpu(server, server.env["DATABASE_URL"])
+    data.update(
+        started=started,
+        ended=time.time(),
+        load_before=load_before,
+        load_after=os.getloadavg(),
+        cpu={k: cpu_after[k] - cpu_before[k] for k in cpu_after},
+    )
     return data
 
 
@@ -625,6 +665,21 @@ def machine() -> dict[str, str]:
     }
 
 
+def _cpu_line(data: dict[str, object], requests: int) -> str:
+    cpu = data["cpu"]
+    seconds = float(data["ended"]) - float(data["started"])  # type: ignore[arg-type]
+    total = sum(cpu.values())  # type: ignore[union-attr]
+    per = total / requests * 1000 if requests else float("nan")
+    return (
+        f"Server CPU over the run ({seconds:.0f} s): gunicorn {cpu['web']:.0f} s, task worker {cpu['worker']:.0f} s,"  # type: ignore[index]
+        f" PostgreSQL backends {cpu['db']:.0f} s (those alive at the end) = {per:.1f} ms of CPU a request;"  # type: ignore[index]
+        f" the server alone used {total / seconds:.2f} of the {os.cpu_count()} cores, so an otherwise idle machine"
+        f" serves at most about {os.cpu_count() * 1000 / per:.0f} requests/s of this mix."
+        if requests
+        else ""
+    )
+
+
 def verdict(ok: bool) -> str:
     return "PASS" if ok else "FAIL"
 
@@ -673,6 +728,8 @@ def build_report(
             f"Steady state: {win.seconds:.0f} s after the last login, {win.rps:.1f} requests/s;"
             f" load average {data['load_before'][0]:.2f} before, {data['load_after'][0]:.2f} after"  # type: ignore[index]
             f" (1/5/15 min after: {' / '.join(f'{x:.2f}' for x in data['load_after'])}).",  # type: ignore[union-attr]
+            "",
+            _cpu_line(data, whole.requests),
             "",
             "| request | count | p50 | p95 | p99 | max |",
             "| --- | ---: | ---: | ---: | ---: | ---: |",
@@ -737,6 +794,50 @@ def build_report(
 # ---------------------------------------------------------------- main
 
 
+def step_load(
+    cfg: Config,
+    server: Server,
+    accounts: Path,
+    db_url: str,
+    seeded: dict[str, object],
+    step_windows: list[Window],
+) -> str:
+    """The step run: each number of members in turn; returns the sentence about the knee."""
+    data = run_locust(cfg, server, accounts, "steps", users=0, seconds=0, steps=True)
+    previous = 0
+    for i, users in enumerate(cfg.steps):
+        start = data["started"] + i * cfg.step_seconds  # type: ignore[operator]
+        settle = ramp_seconds(max(users - previous, 0), cfg.spawn_rate) + 10
+        step_windows.append(
+            window(data["samples"], start + settle, start + cfg.step_seconds, f"{users}", users)  # type: ignore[arg-type]
+        )
+        previous = users
+    base = percentile(step_windows[0].reads, 95)
+    turned = [w for w in step_windows if percentile(w.reads, 95) >= KNEE_FACTOR * base]
+    over = [w for w in step_windows if percentile(w.reads, 95) >= TARGET_READ_P95_MS]
+    knee = (
+        f"read p95 reaches {KNEE_FACTOR:g} x that of {cfg.steps[0]} members ({fmt_ms(base)}) at"
+        f" {turned[0].users} members"
+        if turned
+        else f"read p95 stays under {KNEE_FACTOR:g} x that of"
+        f" {cfg.steps[0]} members ({fmt_ms(base)}) up to {cfg.steps[-1]} members"
+    )
+    knee += (
+        f"; it passes 300 ms at {over[0].users} members."
+        if over
+        else f"; under 300 ms up to {cfg.steps[-1]}."
+    )
+    steps_rows = check_rows(db_url, seeded["session_id"], data["started"], data["ended"], data["ack"])  # type: ignore[arg-type]
+    lost = len(steps_rows["lost_submits"]) + len(steps_rows["lost_drafts"])  # type: ignore[arg-type]
+    knee += (
+        f" Step run rows: {steps_rows['created_rows']} created = {steps_rows['acked_drafts']} drafts acknowledged,"
+        f" {steps_rows['submitted_rows']} submitted = {steps_rows['acked_submits']} acknowledged, lost {lost},"
+        f" partial {len(steps_rows['partial'])}."
+    )
+    knee += "\n\n" + _cpu_line(data, len(data["samples"]))  # type: ignore[arg-type]
+    return knee
+
+
 def main() -> int:
     if len(sys.argv) > 1 and sys.argv[1] == "seed":
         result = seed(int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]))
@@ -787,37 +888,10 @@ def main() -> int:
         step_windows: list[Window] = []
         knee = "not measured"
         if "steps" in cfg.phases:
-            data = run_locust(cfg, server, accounts, "steps", users=0, seconds=0, steps=True)
-            previous = 0
-            for i, users in enumerate(cfg.steps):
-                start = data["started"] + i * cfg.step_seconds  # type: ignore[operator]
-                settle = ramp_seconds(max(users - previous, 0), cfg.spawn_rate) + 10
-                step_windows.append(
-                    window(data["samples"], start + settle, start + cfg.step_seconds, f"{users}", users)  # type: ignore[arg-type]
-                )
-                previous = users
-            base = percentile(step_windows[0].reads, 95)
-            turned = [w for w in step_windows if percentile(w.reads, 95) >= KNEE_FACTOR * base]
-            over = [w for w in step_windows if percentile(w.reads, 95) >= TARGET_READ_P95_MS]
-            knee = (
-                f"read p95 reaches {KNEE_FACTOR:g} x that of {cfg.steps[0]} members ({fmt_ms(base)}) at"
-                f" {turned[0].users} members"
-                if turned
-                else f"read p95 stays under {KNEE_FACTOR:g} x that of"
-                f" {cfg.steps[0]} members ({fmt_ms(base)}) up to {cfg.steps[-1]} members"
-            )
-            knee += (
-                f"; it passes 300 ms at {over[0].users} members."
-                if over
-                else f"; under 300 ms up to {cfg.steps[-1]}."
-            )
-            steps_rows = check_rows(db_url, seeded["session_id"], data["started"], data["ended"], data["ack"])  # type: ignore[arg-type]
-            lost = len(steps_rows["lost_submits"]) + len(steps_rows["lost_drafts"])  # type: ignore[arg-type]
-            knee += (
-                f" Step run rows: {steps_rows['created_rows']} created = {steps_rows['acked_drafts']} drafts acknowledged,"
-                f" {steps_rows['submitted_rows']} submitted = {steps_rows['acked_submits']} acknowledged, lost {lost},"
-                f" partial {len(steps_rows['partial'])}."
-            )
+            try:
+                knee = step_load(cfg, server, accounts, db_url, seeded, step_windows)
+            except (DrillError, OSError, ValueError, KeyError, IndexError) as exc:
+                knee = f"the step run failed: {exc}"
     finally:
         if server is not None:
             server.stop()

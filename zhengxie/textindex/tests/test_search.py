@@ -236,3 +236,20 @@ def test_search_page_shows_marked_escaped_hits(client, pw):
 def test_search_page_asks_anonymous_to_log_in(client):
     response = client.get(reverse("textindex:search"), {"q": "电梯"})
     assert response.status_code == 302
+
+
+def test_search_page_queries_do_not_grow_with_hits(client, pw, django_assert_max_num_queries):
+    w = pw.world
+    pw.bring_to(State.FILED)
+    client.force_login(w.office)
+    url = reverse("textindex:search")
+    client.get(url, {"q": "电梯"})  # warm the grants cache path and jieba
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as one:
+        assert "共 1 条结果" in client.get(url, {"q": "电梯"}).content.decode()
+    for n in range(2):
+        services.proposal_submit(proposal=pw.draft(title=f"电梯维保第{n}号"), user=w.member_user)
+    with django_assert_max_num_queries(len(one.captured_queries)):
+        assert "共 3 条结果" in client.get(url, {"q": "电梯"}).content.decode()

@@ -61,6 +61,12 @@ bench-load: setup
 	$(PIP) install -q -e ".[test,load]"
 	$(PY) bench/plenary_load.py
 
+# Duplicate detection (查重) on BENCH_TEXT_N generated proposals (default 1,000,000) against Decidim's pg_trgm
+# query on PostgreSQL (BENCH_PG_URL's server; a scratch database zx_bench_dedup); writes bench/TEXT.md.
+.PHONY: bench-dedup
+bench-dedup: setup
+	$(DEV_ENV) $(PY) bench/text_dedup.py
+
 # Production-style serving: gunicorn, static files collected and served by whitenoise.
 serve-prod: setup
 	$(PY) manage.py collectstatic --no-input -v0

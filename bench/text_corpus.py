@@ -33,8 +33,8 @@ API (everything is deterministic for a given seed):
         The PAWS-X Chinese dev pairs (sentence1, sentence2, label 1 = paraphrase).
     Message(key, title, body, category)
 
-The pool's messages feed the generator; the re-posts' originals are in the pool too (they are real
-messages, the generator may reuse their sentences as it reuses any other's).
+The pool's messages feed the generator. The re-posts (and any message repeating one) are not in it: a corpus
+holds each original once, verbatim, as a real proposal would be.
 """
 
 from __future__ import annotations
@@ -222,8 +222,14 @@ def sources() -> Sources:
     # no generated corpus ever contains one). 附件3 stays whole: its re-posts are the real duplicates.
     out = [m for m in everything if not m.key.startswith("fj3:") and _stable(m.key) % 7 == 0]
     out_keys = {m.key for m in out}
-    pool = [m for m in everything if m.key not in out_keys]
-    clean = [m for m, dup in zip(out, _has_duplicate(out, pool), strict=True) if not dup]
+    # The re-posts go into a corpus once, verbatim (reposts()): the generator never recombines them or
+    # any message that repeats them, or a corpus would hold dozens of pseudo-copies of each.
+    originals, queries = reposts()
+    repeated = originals + [m for m, _ in queries]
+    repeated_keys = {m.key for m in repeated}
+    rest = [m for m in everything if m.key not in out_keys and m.key not in repeated_keys]
+    pool = [m for m, dup in zip(rest, _has_duplicate(rest, repeated), strict=True) if not dup]
+    clean = [m for m, dup in zip(out, _has_duplicate(out, pool + repeated), strict=True) if not dup]
     dev = [m for m in clean if _stable("dev" + m.key) % 2 == 0]
     evaluation = [m for m in clean if _stable("dev" + m.key) % 2 == 1]
 

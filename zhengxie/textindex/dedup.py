@@ -468,7 +468,8 @@ def _apply(index: Index, entry: dict[str, Any]) -> None:
 
 
 class FileStore:
-    """<dir>/base-<generation>/*.npy (memory-mapped), <dir>/current (the generation), <dir>/log.jsonl."""
+    """<dir>/base-<generation>/*.npy (memory-mapped), <dir>/current (the generation),
+    <dir>/log-<generation>.jsonl (the changes since that base)."""
 
     def __init__(self, directory: Path) -> None:
         self.dir = Path(directory)
@@ -510,9 +511,13 @@ class FileStore:
         return fresh
 
     def save(self, index: Index) -> None:
+        if index.extra_ids or index.dead is not None:
+            raise ValueError("only a freshly built index is saved (rebuild folds the log in)")
         self.dir.mkdir(parents=True, exist_ok=True)
         generation = max(index.generation, self._current() or 0) + 1
-        tmp = self.dir / f".base-{generation}-{os.getpid()}"
+        while (self.dir / f"base-{generation}").exists():  # a save that died, or another process's
+            generation += 1
+        tmp = self.dir / f".base-{generation}-{os.getpid()}-{threading.get_ident()}"
         tmp.mkdir(parents=True, exist_ok=True)
         for name in _ARRAYS:
             np.save(tmp / f"{name}.npy", np.ascontiguousarray(getattr(index, name)))
@@ -525,19 +530,27 @@ class FileStore:
         os.replace(pointer, self.dir / "current")
         self.stamp = self._stamp()
         # Entries of older generations are ignored by every reader: the log can start again.
-        self.log_offset = (self.dir / "log.jsonl").stat().st_size if (self.dir / "log.jsonl").exists() else 0
-        for old in self.dir.glob("base-*"):
-            if old.name != f"base-{generation}" and old.name != f"base-{generation - 1}":
+        self.log_offset = 0
+        # The generation before stays for the processes still reading it; older ones go (a process that
+        # has one memory-mapped keeps its pages until it reloads).
+        for old in [*self.dir.glob("base-*"), *self.dir.glob("log-*.jsonl")]:
+            gen = int(re.sub(r"\D", "", old.name) or 0)
+            if gen >= generation - 1:
+                continue
+            if old.is_dir():
                 for f in old.iterdir():
                     f.unlink()
                 old.rmdir()
+            else:
+                old.unlink()
 
     def append(self, index: Index, entry: dict[str, Any]) -> None:
         """Writes the entry to the log, then reads the log (this entry and any other process's before it)."""
         self.dir.mkdir(parents=True, exist_ok=True)
         line = json.dumps({"g": index.generation, **entry}, separators=(",", ":")) + "\n"
         # One write() of one line with O_APPEND: concurrent writers never interleave within a line.
-        fd = os.open(self.dir / "log.jsonl", os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        path = self.dir / f"log-{index.generation}.jsonl"
+        fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
         try:
             os.write(fd, line.encode())
         finally:
@@ -548,7 +561,7 @@ class FileStore:
         return self._stamp() != self.stamp
 
     def read_log(self, index: Index) -> None:
-        path = self.dir / "log.jsonl"
+        path = self.dir / f"log-{index.generation}.jsonl"
         try:
             size = path.stat().st_size
         except FileNotFoundError:
@@ -616,6 +629,8 @@ class RedisStore:
         return fresh
 
     def save(self, index: Index) -> None:
+        if index.extra_ids or index.dead is not None:
+            raise ValueError("only a freshly built index is saved (rebuild folds the log in)")
         generation = int(self.redis.incr(f"{self.prefix}:generation"))
         base = f"{self.prefix}:base:{generation}"
         pipe = self.redis.pipeline(transaction=False)

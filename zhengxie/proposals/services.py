@@ -220,6 +220,9 @@ def review_file(*, proposal: Proposal, user: User, category: str | None = None) 
     if category:
         fields["category"] = category
     proposal = workflow.transition(proposal=proposal, action="file", user=user, update_fields=fields)
+    from zhengxie.textindex import routing  # the machine's suggestion, if one was shown, learns the choice
+
+    routing.record_category(proposal=proposal, user=user, category=proposal.category)
     duties.credit(proposal, DutyKind.PROPOSAL_FILED)
     notify.filed(proposal)
     return proposal
@@ -314,6 +317,9 @@ def _assign(
         proposal=proposal, action=action, user=user, update_fields={"deadline": deadline}
     )
     _create_assignments(proposal, lead, co_units, deadline, split_units)
+    from zhengxie.textindex import routing  # the machine's suggestion, if one was shown, learns the choice
+
+    routing.record_assignment(proposal=proposal, user=user, lead=lead, co_units=co_units)
     notify.assigned(proposal)
     return proposal
 

@@ -25,6 +25,10 @@ similar_urls: list = [
     path("topics/", views_similar.topics_page, name="topics"),
     path("topics/refresh/", views_similar.topics_refresh, name="topics_refresh"),
 ]
-routing_urls: list = []
+from zhengxie.textindex import views_routing  # noqa: E402
+
+routing_urls: list = [
+    path("routing/<int:proposal_id>/", views_routing.routing_panel, name="routing_panel"),
+]
 
 urlpatterns = [*search_urls, *similar_urls, *routing_urls]

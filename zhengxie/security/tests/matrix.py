@@ -1361,6 +1361,17 @@ add(
         label="city",
     )
 )
+# The routing suggestion (交办建议): the office of the proposal's committee only.
+for name in ("p_filed", "p_sib"):
+    add(
+        Case(
+            "textindex:routing_panel",
+            allow=PROPOSALS[name] & OFFICES,
+            see=PROPOSALS[name],
+            target=name,
+            kwargs=pk(name, "proposal_id"),
+        )
+    )
 
 
 # ------------------------------------------------------------------------------ who tries what

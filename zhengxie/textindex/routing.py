@@ -18,6 +18,7 @@ what the person then chose (record_assignment / record_category). Nothing is ass
 from __future__ import annotations
 
 import logging
+import math
 import os
 import re
 import tempfile
@@ -50,6 +51,7 @@ RETRAIN_EVERY = 20  # new assignments since the last training that trigger a bac
 MAX_TEXT = 1500  # characters of a proposal used: the title and the beginning of its body carry the subject
 CO_THRESHOLD = 0.15  # a co-handling unit is suggested from this probability on
 MAX_CO = 3
+LARGE = 2000  # training texts from which n-grams seen once are dropped
 
 _NON_TEXT = re.compile(r"[^\u3400-\u9fff\uf900-\ufaffA-Za-z0-9]+")
 
@@ -89,19 +91,48 @@ class Router:
 
     # -- features
 
-    def _vectorizers(self) -> tuple[TfidfVectorizer, TfidfVectorizer]:
+    def _vectorizers(self, n_texts: int) -> tuple[TfidfVectorizer, TfidfVectorizer]:
         chars = TfidfVectorizer(
             analyzer="char",
             ngram_range=self.char_range,
             sublinear_tf=True,
             preprocessor=_normalise,
+            # On a large corpus n-grams seen once are mostly names and typos: they cost memory, not accuracy.
+            min_df=2 if n_texts >= LARGE else 1,
             dtype=np.float32,
         )
         words = TfidfVectorizer(analyzer=_words, sublinear_tf=True, dtype=np.float32)
         return chars, words
 
-    def _features(self, texts: Sequence[str]) -> sparse.csr_matrix:
-        return sparse.hstack([self.chars.transform(texts), self.words.transform(texts)], format="csr")
+    def _encode(self, text: str) -> tuple[np.ndarray, np.ndarray, list[str]]:
+        """The text's features as the fitted vectorizers compute them (n-grams, sublinear tf x idf, each
+        part scaled to unit length): column indices, values and the features themselves. Done here rather
+        than by sklearn's transform, whose input checks cost more than the work for one short text."""
+        text = text or ""
+        idx: list[int] = []
+        vals: list[float] = []
+        names: list[str] = []
+        plain = _normalise(text)
+        grams: Counter[str] = Counter()
+        lo, hi = self.char_range
+        for n in range(lo, min(hi, len(plain)) + 1):
+            grams.update(plain[i : i + n] for i in range(len(plain) - n + 1))
+        parts = (
+            (grams, 0, self.char_vocab, self.char_idf),
+            (Counter(_words(text)), self.n_char, self.word_vocab, self.word_idf),
+        )
+        for counts, offset, vocab, idf in parts:
+            first = len(vals)
+            for gram, count in counts.items():
+                j = vocab.get(gram)
+                if j is not None:
+                    idx.append(offset + j)
+                    vals.append((1.0 + math.log(count)) * float(idf[j]))
+                    names.append(gram)
+            norm = math.sqrt(sum(v * v for v in vals[first:]))
+            if norm:
+                vals[first:] = [v / norm for v in vals[first:]]
+        return np.array(idx, dtype=np.int64), np.array(vals, dtype=np.float64), names
 
     # -- training
 
@@ -110,64 +141,114 @@ class Router:
         labels = [str(x) for x in labels]
         if len(texts) != len(labels) or not texts:
             raise ValueError("texts and labels must be non-empty and of the same length")
-        self.chars, self.words = self._vectorizers()
-        x = sparse.hstack([self.chars.fit_transform(texts), self.words.fit_transform(texts)], format="csr")
-        self.names = np.array(
-            [*self.chars.get_feature_names_out(), *self.words.get_feature_names_out()], dtype=object
-        )
+        chars, words = self._vectorizers(len(texts))
+        x = sparse.hstack([chars.fit_transform(texts), words.fit_transform(texts)], format="csr")
+        self.char_vocab: dict[str, int] = dict(chars.vocabulary_)
+        self.word_vocab: dict[str, int] = dict(words.vocabulary_)
+        self.char_idf = chars.idf_.astype(np.float32)
+        self.word_idf = words.idf_.astype(np.float32)
+        self.n_char = len(self.char_vocab)
         counts = Counter(labels)
         self.classes_ = np.array(sorted(counts))
         self.n_train = len(texts)
-        self.svm = self.nb = None
+        self.nb_log_prob: np.ndarray | None = None
+        self.members: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = []
+        self.explain: np.ndarray | None = None
         if len(self.classes_) == 1:
             # One label seen: it is the only suggestion; the words are its texts' strongest features.
-            self.coef_ = np.asarray(x.mean(axis=0)).reshape(1, -1)
+            self.explain = np.asarray(x.mean(axis=0), dtype=np.float32).reshape(-1, 1)
             return self
-        self.nb = ComplementNB(alpha=self.alpha).fit(x, labels)
+        nb = ComplementNB(alpha=self.alpha).fit(x, labels)
+        self.nb_log_prob = np.ascontiguousarray(nb.feature_log_prob_.T, dtype=np.float32)
         folds = min(3, min(counts.values()))
+        svm = None
         if folds >= 2:
-            self.svm = CalibratedClassifierCV(LinearSVC(C=self.C), cv=folds, method="sigmoid").fit(x, labels)
-            coef = np.mean([c.estimator.coef_ for c in self.svm.calibrated_classifiers_], axis=0)
+            svm = CalibratedClassifierCV(LinearSVC(C=self.C), cv=folds, method="sigmoid").fit(x, labels)
+            for member in svm.calibrated_classifiers_:
+                est = member.estimator
+                self.members.append(
+                    (
+                        np.ascontiguousarray(est.coef_.T, dtype=np.float32),
+                        est.intercept_.astype(np.float64),
+                        np.array([c.a_ for c in member.calibrators], dtype=np.float64),
+                        np.array([c.b_ for c in member.calibrators], dtype=np.float64),
+                        np.searchsorted(self.classes_, est.classes_),
+                    )
+                )
         else:
             # Some label seen once: no calibration folds; the SVM's margins only explain, NB scores.
             coef = LinearSVC(C=self.C).fit(x, labels).coef_
-        # Two classes give one row of weights (for the second class); explanations need one per class.
-        self.coef_ = coef if coef.shape[0] > 1 else np.vstack([-coef[0], coef[0]])
+            self.explain = np.ascontiguousarray(
+                (coef if coef.shape[0] > 1 else np.vstack([-coef[0], coef[0]])).T, dtype=np.float32
+            )
+        self._check(texts[:5], x[:5], nb, svm)
         return self
+
+    def _check(self, texts: list[str], x: sparse.csr_matrix, nb: Any, svm: Any) -> None:
+        """The fast path must give what sklearn gives (a scikit-learn upgrade could change its maths)."""
+        expected = nb.predict_proba(x)
+        if svm is not None:
+            expected = (expected + svm.predict_proba(x)) / 2
+        got = self.predict_proba(texts)
+        if not np.allclose(got, expected, atol=1e-4):
+            raise RuntimeError("routing: fast scoring disagrees with scikit-learn; check the sklearn version")
 
     # -- prediction
 
-    def _proba(self, x: sparse.csr_matrix) -> np.ndarray:
-        if self.nb is None:
-            return np.ones((x.shape[0], 1))
-        p = self.nb.predict_proba(x)
-        if self.svm is not None:
-            p = (p + self.svm.predict_proba(x)) / 2
-        return p
+    def _proba(self, idx: np.ndarray, vals: np.ndarray) -> np.ndarray:
+        k = len(self.classes_)
+        if self.nb_log_prob is None:
+            return np.ones(1)
+        jll = vals @ self.nb_log_prob[idx].astype(np.float64) if len(idx) else np.zeros(k)
+        p = np.exp(jll - jll.max())
+        p /= p.sum()
+        if not self.members:
+            return p
+        calibrated = np.zeros(k)
+        for weights, intercept, a, b, positions in self.members:
+            decision = (vals @ weights[idx].astype(np.float64) if len(idx) else 0.0) + intercept
+            one = 1.0 / (1.0 + np.exp(a * decision + b))  # Platt's sigmoid, as sklearn fits it
+            out = np.zeros(k)
+            if k == 2:
+                out[1] = one[0]
+                out[0] = 1.0 - one[0]
+            else:
+                out[positions] = one
+                total = out.sum()
+                out = out / total if total else np.full(k, 1.0 / k)
+            calibrated += out
+        return (p + calibrated / len(self.members)) / 2
 
     def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
-        return self._proba(self._features(texts))
+        return np.vstack([self._proba(*self._encode(t)[:2]) for t in texts])
 
     def predict(self, text: str, k: int = 3, n_words: int = 5) -> list[Scored]:
-        x = self._features([text or ""])
-        p = self._proba(x)[0]
+        idx, vals, names = self._encode(text)
+        p = self._proba(idx, vals)
         order = np.argsort(-p)[:k]
-        return [Scored(str(self.classes_[i]), float(p[i]), self._why(x, int(i), n_words)) for i in order]
+        return [
+            Scored(str(self.classes_[i]), float(p[i]), self._why(idx, vals, names, int(i), n_words))
+            for i in order
+        ]
 
-    def _why(self, x: sparse.csr_matrix, cls: int, n: int) -> list[str]:
-        """The features present in the text that push hardest towards class `cls`: whole words first, then
-        character n-grams of two or more characters that are not part of a word already shown."""
-        row = x.getrow(0)
-        idx, vals = row.indices, row.data
+    def _why(self, idx: np.ndarray, vals: np.ndarray, names: list[str], cls: int, n: int) -> list[str]:
+        """The features present in the text that push hardest towards class `cls` (the SVM's weights):
+        words and n-grams of two or more characters, none inside another already shown."""
         if not len(idx):
             return []
-        contrib = vals * self.coef_[cls, idx]
-        order = np.argsort(-contrib)
+        if self.explain is not None:
+            weights = self.explain[idx, cls]
+        else:
+            column = 0 if len(self.classes_) == 2 and cls == 0 else (cls if len(self.classes_) > 2 else 0)
+            weights = np.mean([m[0][idx, column] for m in self.members], axis=0)
+            if len(self.classes_) == 2 and cls == 0:
+                weights = -weights
+        contrib = vals * weights
         out: list[str] = []
-        for j in order:
+        for j in np.argsort(-contrib):
             if contrib[j] <= 0 or len(out) >= n:
                 break
-            name = str(self.names[idx[j]]).strip()
+            name = names[j].strip()
             if len(name) < 2 or any(name in w or w in name for w in out):
                 continue
             out.append(name)

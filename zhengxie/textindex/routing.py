@@ -51,7 +51,7 @@ RETRAIN_EVERY = 20  # new assignments since the last training that trigger a bac
 MAX_TEXT = 1500  # characters of a proposal used: the title and the beginning of its body carry the subject
 CO_THRESHOLD = 0.15  # a co-handling unit is suggested from this probability on
 MAX_CO = 3
-LARGE = 2000  # training texts from which n-grams seen once are dropped
+LARGE = 50_000  # training texts from which n-grams seen once are dropped (they help below: bench/TEXT.md)
 
 _NON_TEXT = re.compile(r"[^\u3400-\u9fff\uf900-\ufaffA-Za-z0-9]+")
 

@@ -336,3 +336,38 @@ def test_evaluate_routing_bad_test_file(tmp_path):
     test = write(tmp_path / "test.csv", "title,label\n,交通\n")
     with pytest.raises(CommandError, match="测试集第 2 行：title 和 detail 都为空"):
         call_command("evaluate_routing", train=train, test=test, stdout=StringIO())
+
+
+# ------------------------------------------------------------------------------------------- retraining
+
+
+@pytest.mark.django_db
+def test_enough_new_assignments_retrain_in_the_background(rw, django_capture_on_commit_callbacks):
+    from django.core.cache import cache
+
+    cache.delete(routing._retrain_key(rw.city.pk))
+    history(rw)  # 48 past assignments, no model yet
+    assert routing.load(rw.city.pk) is None
+    p = filed(rw, "关于增开夜班公交线路的建议")
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        services.assignment_create(proposal=p, user=rw.office, lead=rw.units["bus"])
+    assert [c for c in callbacks if "retrain_routing_task" in repr(c)]
+    models = routing.load(rw.city.pk)
+    assert models is not None and models.lead is not None and models.n_assignments == 49
+    assert routing.load(None) is not None  # the all-committees category model too
+    # Right after, nothing new to learn: the next assignment queues nothing.
+    other = filed(rw, "关于改善学校午餐的建议")
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        services.assignment_create(proposal=other, user=rw.office, lead=rw.units["education"])
+    assert not [c for c in callbacks if "retrain_routing_task" in repr(c)]
+
+
+@pytest.mark.django_db
+def test_retrain_routing_command(rw):
+    history(rw)
+    out = StringIO()
+    call_command("retrain_routing", committee=rw.city.pk, stdout=out)
+    assert "已训练：类别、主办、会办" in out.getvalue()
+    assert routing.load(rw.city.pk).lead is not None
+    with pytest.raises(CommandError, match="没有编号为 999999 的政协"):
+        call_command("retrain_routing", committee=999999, stdout=StringIO())

@@ -15,8 +15,7 @@ Request names start with "read:", "write:" or "login:", which is how the driver 
 is also kept as a sample (time, name, milliseconds, ok), written with the acknowledged ids to PLENARY_OUT
 when locust quits, so the driver computes exact percentiles per phase and per step.
 
-Set PLENARY_STEPS (e.g. "100,200,300") and PLENARY_STEP_SECONDS to run the step-load shape instead of a
-fixed number of users.
+PLENARY_PLAN (e.g. "500:850,700:120,550:120") is the number of members over time (see Plan).
 """
 
 from __future__ import annotations
@@ -92,6 +91,10 @@ class Member(FastHttpUser):
         self.seen: list[int] = []
         self.cosigner_ids: list[str] = []
         self.logged_in = False
+        self.login()
+
+    def login(self) -> None:
+        """A member whose login timed out tries again after the pause, as a person would."""
         page = self._get("/accounts/login/", "login: form", marker="csrfmiddlewaretoken")
         if page is None:
             return
@@ -133,6 +136,7 @@ class Member(FastHttpUser):
     @task(7)
     def read(self) -> None:
         if not self.logged_in:
+            self.login()
             return
         ACTIONS["read"] += 1
         roll = random.random()
@@ -163,6 +167,7 @@ class Member(FastHttpUser):
     @task(2)
     def draft(self) -> None:
         if not self.logged_in:
+            self.login()
             return
         ACTIONS["draft"] += 1
         form = self._get("/proposals/new/", "read: draft form", marker="保存草稿")
@@ -207,6 +212,7 @@ class Member(FastHttpUser):
     @task(1)
     def submit(self) -> None:
         if not self.logged_in:
+            self.login()
             return
         if not self.drafts:
             # Nothing to submit yet: the member starts writing one instead.
@@ -261,16 +267,18 @@ def _urlencode(pairs: list[tuple[str, str]]) -> str:
     return urlencode(pairs)
 
 
-if os.environ.get("PLENARY_STEPS"):
+if os.environ.get("PLENARY_PLAN"):
 
-    class Steps(LoadTestShape):
-        """Hold each number of users for PLENARY_STEP_SECONDS, then add users at the spawn rate."""
+    class Plan(LoadTestShape):
+        """PLENARY_PLAN = "users:seconds,users:seconds,...": hold each number of members for its seconds;
+        members are added at the spawn rate (each logs in) and taken away at once."""
 
-        steps = [int(x) for x in os.environ["PLENARY_STEPS"].split(",")]
-        seconds = float(os.environ.get("PLENARY_STEP_SECONDS", "90"))
+        plan = [tuple(float(x) for x in part.split(":")) for part in os.environ["PLENARY_PLAN"].split(",")]
 
         def tick(self):  # type: ignore[no-untyped-def]
-            index = int(self.get_run_time() // self.seconds)
-            if index >= len(self.steps):
-                return None
-            return self.steps[index], SPAWN_RATE
+            elapsed = self.get_run_time()
+            for users, seconds in self.plan:
+                if elapsed < seconds:
+                    return int(users), SPAWN_RATE
+                elapsed -= seconds
+            return None

@@ -73,6 +73,10 @@ bench-dedup: setup
 bench-routing: setup
 	$(DEV_ENV) $(PY) bench/text_routing.py
 
+# The text layer's benchmarks (issue 9) one after the other: routing and segmentation, duplicates, search.
+.PHONY: bench-text
+bench-text: bench-routing bench-dedup bench-search
+
 # Production-style serving: gunicorn, static files collected and served by whitenoise.
 serve-prod: setup
 	$(PY) manage.py collectstatic --no-input -v0

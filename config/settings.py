@@ -214,6 +214,8 @@ STORAGES = {
     },
 }
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", str(BASE_DIR / "var" / "media")))
+# Per-committee routing models (zhengxie/textindex/routing.py), retrained by a background task.
+ROUTING_DIR = Path(os.environ.get("ROUTING_DIR", str(BASE_DIR / "var" / "routing")))
 
 # Uploads: the roster and ledgers are Excel files; anything bigger is refused before parsing.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024

@@ -17,3 +17,17 @@ def test_punctuation_stopwords_and_single_characters_are_dropped():
     got = words("关于加强公交线路管理的建议！！")
     assert "的" not in got and "！" not in "".join(got)
     assert "公交线路" in got or "公交" in got
+
+
+@pytest.mark.django_db
+def test_seed_demo_text_part_indexes_the_demo_records(world):
+    import io
+
+    from zhengxie.textindex.demo import seed_text
+    from zhengxie.textindex.models import SearchDocument
+
+    out = io.StringIO()
+    got = seed_text(out)
+    assert "已建立文本索引" in out.getvalue()
+    assert got["search"] == SearchDocument.objects.count()
+    assert got["models"] >= 1  # the all-committees category model at least

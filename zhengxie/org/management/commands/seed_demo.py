@@ -11,7 +11,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from zhengxie.org import demo
 
-PARTS = ("org", "proposals", "consultations", "opinions", "concerns", "duties", "reports")
+PARTS = ("org", "proposals", "consultations", "opinions", "concerns", "duties", "reports", "text")
 # Each later part: (module, function), called with stdout after the organisation exists.
 SEEDERS = {
     "proposals": ("zhengxie.proposals.demo", "seed_proposals"),
@@ -20,6 +20,8 @@ SEEDERS = {
     "concerns": ("zhengxie.grassroots.demo", "seed_concerns"),
     "duties": ("zhengxie.duties.demo", "seed_duties"),
     "reports": ("zhengxie.reports.demo", "seed_reports"),
+    # Last: the search and duplicate indexes, routing models and hot topics over everything above.
+    "text": ("zhengxie.textindex.demo", "seed_text"),
 }
 
 

@@ -146,6 +146,7 @@ def proposal_create(request: HttpRequest, data: ProposalCreateIn) -> Any:
             party_id=data.party_id,
             sector_id=data.sector_id,
             special_committee_id=data.special_committee_id,
+            client_token=data.client_token,
         )
     except workflow.TransitionError as exc:
         raise HttpError(_status(exc), str(exc)) from exc

@@ -167,6 +167,7 @@ class ProposalCreateIn(Schema):
     special_committee_id: int | None = Field(
         None, description="集体提案：以本人所在专门委员会名义（三者择一）"
     )
+    client_token: str = Field("", max_length=64, description="重复保存时携带相同的值，只生成一份草稿")
 
 
 class CosignerInviteIn(Schema):

@@ -58,9 +58,17 @@ def proposal_draft_create(
     party_id: int | None = None,
     sector_id: int | None = None,
     special_committee_id: int | None = None,
+    client_token: str = "",
 ) -> Proposal:
+    """A new draft. A repeated request with the same client_token (a phone that saved again after its
+    page timed out, a double tap) returns the draft the first one made instead of a second draft."""
     if author.user_id != user.pk:
         raise ProposalError("只能以本人名义起草提案")
+    client_token = (client_token or "")[:64]
+    if client_token:
+        earlier = Proposal.objects.filter(created_by=user, client_token=client_token).first()
+        if earlier is not None:
+            return earlier
     if session.committee_id != author.committee_id:
         raise ProposalError("会议不属于本政协")
     proposer_kind = _proposer_kind(
@@ -70,7 +78,7 @@ def proposal_draft_create(
         sector_id=sector_id,
         special_committee_id=special_committee_id,
     )
-    return Proposal.objects.create(
+    fields = dict(
         committee_id=author.committee_id,
         session=session,
         title=_clean_text(title, "案由", MAX_TITLE),
@@ -84,7 +92,19 @@ def proposal_draft_create(
         sector_id=sector_id,
         special_committee_id=special_committee_id,
         created_by=user,
+        client_token=client_token,
     )
+    if not client_token:
+        return Proposal.objects.create(**fields)
+    try:
+        with transaction.atomic():
+            return Proposal.objects.create(**fields)
+    except IntegrityError:
+        # A copy of this request committed the same token while we waited on the unique index.
+        earlier = Proposal.objects.filter(created_by=user, client_token=client_token).first()
+        if earlier is None:
+            raise
+        return earlier
 
 
 def _proposer_kind(

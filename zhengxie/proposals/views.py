@@ -108,7 +108,13 @@ def proposal_create(request: HttpRequest) -> HttpResponse:
                 return redirect("proposals:detail", proposal_id=proposal.pk)
         else:
             messages.error(request, forms.first_error(form))
-    return render(request, "proposals/create.html", {"form": form, "author": author, "session": session})
+    # One token per form: a second save of the same form (after a timeout, a double tap) finds the first draft.
+    token = request.POST.get("client_token", "")[:64] or uuid.uuid4().hex
+    return render(
+        request,
+        "proposals/create.html",
+        {"form": form, "author": author, "session": session, "client_token": token},
+    )
 
 
 def _create_draft(
@@ -125,6 +131,7 @@ def _create_draft(
             suggestions=data["suggestions"],
             category=data["category"],
             kind=data["kind"],
+            client_token=request.POST.get("client_token", "")[:64],
             **form.group_ids(),
         )
         if data["cosigners"]:

@@ -230,6 +230,45 @@ def test_create_member_creates_draft_and_invites_cosigner(pw, client):
     assert list(p.cosigners.values_list("member_id", "status")) == [(w.other_member.pk, "invited")]
 
 
+def test_saving_the_same_draft_form_twice_makes_one_draft(pw, client):
+    c = as_user(client, pw.world.member_user)
+    page = c.get(reverse("proposals:create"))
+    token = page.context["client_token"]
+    assert f'name="client_token" value="{token}"' in page.content.decode()
+    form = {
+        "title": "关于加强侨批档案保护的建议",
+        "background": "案据",
+        "suggestions": "建议",
+        "category": "culture",
+    }
+    first = c.post(reverse("proposals:create"), {**form, "client_token": token})
+    again = c.post(
+        reverse("proposals:create"), {**form, "client_token": token}
+    )  # saved again after a timeout
+    p = Proposal.objects.get()
+    assert first["Location"] == again["Location"] == detail_url(p)
+    other = c.post(
+        reverse("proposals:create"),
+        {**form, "client_token": c.get(reverse("proposals:create")).context["client_token"]},
+    )
+    assert other.status_code == 302 and Proposal.objects.count() == 2  # a new form is a new draft
+
+
+def test_an_invalid_draft_form_keeps_its_token(pw, client):
+    c = as_user(client, pw.world.member_user)
+    response = c.post(
+        reverse("proposals:create"),
+        {
+            "title": " ",
+            "background": "案据",
+            "suggestions": "建议",
+            "category": "other",
+            "client_token": "t-1",
+        },
+    )
+    assert response.context["client_token"] == "t-1"
+
+
 def test_create_picks_latest_session(pw, client):
     from zhengxie.org.models import Session
 

@@ -115,6 +115,26 @@ def test_same_submission_fifty_times_at_once_makes_one_proposal(world, session):
 
 @on_postgresql
 @pytest.mark.django_db(transaction=True)
+def test_the_same_draft_saved_twenty_times_at_once_makes_one_draft(world, session):
+    token = token_of(world.member_user)
+    body = {
+        "session_id": session.pk,
+        "title": "关于完善城市公共充电设施的建议",
+        "background": "充电桩分布不均。",
+        "suggestions": "统筹规划布点。",
+        "client_token": "draft-retry-1",
+    }
+    replies = parallel(
+        20, 10, lambda i: api(token).post("/api/v1/proposals", body, content_type="application/json")
+    )
+    statuses = Counter(r.status_code for r in replies)
+    assert set(statuses) == {201}, statuses
+    assert {r.json()["id"] for r in replies} == {Proposal.objects.get().pk}
+    assert AuditLog.objects.filter(object_type="proposals.Proposal", action="create").count() == 1
+
+
+@on_postgresql
+@pytest.mark.django_db(transaction=True)
 def test_thousand_parallel_cosign_attempts_create_no_duplicate(world, session):
     members = []
     for i in range(40):

@@ -282,6 +282,9 @@ if os.environ.get("PLENARY_PLAN"):
             elapsed = self.get_run_time()
             for users, seconds in self.plan:
                 if elapsed < seconds:
-                    return int(users), SPAWN_RATE
+                    # Locust removes users at the rate it adds them: at the spawn rate, stepping down from
+                    # 700 to 450 would take two minutes, longer than a step. Members leave at once.
+                    rate = SPAWN_RATE if users >= self.runner.user_count else 1000
+                    return int(users), rate
                 elapsed -= seconds
             return None
